@@ -1,0 +1,33 @@
+"""The Channel interface: a small adapter between one platform and the dialog engine."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+
+from bots.messages import OutgoingMessage
+
+
+@dataclass(frozen=True)
+class SendResult:
+    platform_message_id: str | None
+
+
+class ChannelError(Exception):
+    """A send failed. `retry_after` is set when the platform asked us to wait (e.g. Telegram 429)."""
+
+    def __init__(self, message: str, *, retry_after: float | None = None, permanent: bool = False) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+        self.permanent = permanent
+
+
+class Channel(ABC):
+    name: str
+
+    @abstractmethod
+    async def send(self, message: OutgoingMessage) -> SendResult:
+        """Deliver one message; fall back to text for what the platform cannot show."""
+
+    async def close(self) -> None:  # noqa: B027 - optional hook
+        """Release clients and connections."""
