@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-from bots.messages import OutgoingMessage
+from bots.messages import IncomingMessage, OutgoingMessage
 
 
 @dataclass(frozen=True)
@@ -31,3 +32,10 @@ class Channel(ABC):
 
     async def close(self) -> None:  # noqa: B027 - optional hook
         """Release clients and connections."""
+
+
+InboundHandler = Callable[[IncomingMessage], Awaitable[None]]
+"""The inbound pipeline a webhook hands each parsed message to (dedupe, dialog, queue replies).
+
+Idempotent: a platform retry with the same (channel, platform_message_id) is a no-op. If it raises,
+the webhook answers 500 so the platform delivers the update again."""
