@@ -1,0 +1,219 @@
+"""The `aduan` command."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from sqlalchemy.orm import Session
+
+from backend.config import Settings, get_settings
+from backend.db import Database
+
+app = typer.Typer(
+    help="Aduan: citizen reports through chat. Example: `aduan serve` runs everything on this machine.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+db_app = typer.Typer(help="Database schema. Example: `aduan db upgrade`.", no_args_is_help=True)
+areas_app = typer.Typer(help="Boundaries and the area tree. Example: `aduan areas locate -6.1754 106.8272`.",
+                        no_args_is_help=True)
+officials_app = typer.Typer(help="Units and officials. Example: `aduan officials import roster.csv`.",
+                            no_args_is_help=True)
+reports_app = typer.Typer(help="Reports. Example: `aduan reports create --category banjir --lat -6.2 --lon 106.8`.",
+                          no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(areas_app, name="areas")
+app.add_typer(officials_app, name="officials")
+app.add_typer(reports_app, name="reports")
+
+console = Console()
+err = Console(stderr=True)
+
+
+@contextmanager
+def _session(prepare: bool = True) -> Iterator[tuple[Settings, Session]]:
+    settings = get_settings()
+    if prepare:
+        from backend.bootstrap import prepare_database
+
+        prepare_database(settings)
+    database = Database(settings.database_url)
+    try:
+        with database.session() as session:
+            yield settings, session
+    finally:
+        database.dispose()
+
+
+def _fail(message: str, code: int = 2) -> None:
+    err.print(f"[red]{message}[/red]")
+    raise typer.Exit(code)
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+) -> None:
+    """Run the main job: the web app and, in the embedded default, everything else in the same process.
+
+    Example: `aduan serve --host 0.0.0.0 --port 8000`
+    """
+    import uvicorn
+
+    from backend.main import create_app
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    settings = get_settings()
+    console.print(f"Aduan on http://{host}:{port} (database {settings.database_url}, region {settings.region})")
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+
+
+@db_app.command("upgrade")
+def db_upgrade(revision: Annotated[str, typer.Argument(help="Target revision.")] = "head") -> None:
+    """Apply the database migrations. Example: `ADUAN_DATABASE_URL=postgresql://postgres@127.0.0.1/aduan aduan db upgrade`"""
+    from backend.migrate import upgrade
+
+    settings = get_settings()
+    upgrade(settings.database_url, revision)
+    console.print(f"database at {revision}: {settings.database_url}")
+
+
+@areas_app.command("locate", context_settings={"ignore_unknown_options": True})
+def areas_locate(
+    lat: Annotated[float, typer.Argument(help="Latitude (WGS84).")],
+    lon: Annotated[float, typer.Argument(help="Longitude (WGS84).")],
+) -> None:
+    """Print the kelurahan, kecamatan and kota of a point as JSON; exit 3 outside the region.
+
+    Example: `aduan areas locate -6.1754 106.8272` (Monas, in Gambir)
+    """
+    from backend.areas.service import locate, region_title
+
+    with _session() as (settings, session):
+        found = locate(session, region=settings.region, lat=lat, lon=lon)
+        if found is None:
+            err.print(f"({lat}, {lon}) is outside {region_title(settings.region)}")
+            raise typer.Exit(3)
+        typer.echo(json.dumps(found.as_dict(), ensure_ascii=False))
+
+
+@areas_app.command("import")
+def areas_import(
+    file: Annotated[Path, typer.Argument(help="A GeoJSON FeatureCollection of polygons.", exists=True)],
+    region: Annotated[str, typer.Option(help="Region name, e.g. bandung.")],
+    level: Annotated[str, typer.Option(help="Level of the polygons: kota, kecamatan, kelurahan, rw, rt.")] = "kelurahan",
+    name_field: Annotated[str, typer.Option(help="Property holding the area's name.")] = "name",
+    parent_fields: Annotated[str, typer.Option(help="Comma-separated properties naming the parents, nearest first.")] = "",
+    code_field: Annotated[str | None, typer.Option(help="Property holding the area's official code.")] = None,
+) -> None:
+    """Import another region's boundaries: a new city is an import, not a code change.
+
+    Example: `aduan areas import kota_bandung_kelurahan.geojson --region bandung --level kelurahan
+    --name-field village --parent-fields district,regency --code-field village_code`
+    """
+    from backend.areas.service import AreaError, ImportSpec, import_geojson_file
+    from backend.officials.service import ensure_units
+
+    spec = ImportSpec(
+        region=region, level=level, name_field=name_field, code_field=code_field,
+        parent_fields=[f.strip() for f in parent_fields.split(",") if f.strip()],
+    )
+    with _session() as (_settings, session):
+        try:
+            counts = import_geojson_file(session, path=file, spec=spec)
+        except AreaError as exc:
+            _fail(str(exc))
+        units = ensure_units(session, region=region)
+    typer.echo(json.dumps({"region": region, "imported": counts, "units_created": units}))
+
+
+@officials_app.command("import")
+def officials_import(file: Annotated[Path, typer.Argument(help="CSV: name,role,unit[,channel,chat_id]", exists=True)]) -> None:
+    """Load a roster of officials. Example: `aduan officials import roster.csv`"""
+    from backend.officials.service import OfficialsError, import_roster
+
+    with _session() as (settings, session):
+        try:
+            n = import_roster(session, region=settings.region, path=file)
+        except OfficialsError as exc:
+            _fail(str(exc))
+    console.print(f"{n} officials imported")
+
+
+@officials_app.command("invite")
+def officials_invite(
+    unit: Annotated[str, typer.Option(help="Unit name as people say it, e.g. 'Kelurahan Bangka'.")],
+    role: Annotated[str, typer.Option(help="lurah, camat, walikota, agency_staff, monitoring, agent, admin")],
+    name: Annotated[str | None, typer.Option(help="The person's name, if known.")] = None,
+) -> None:
+    """Print a one-time invite code that binds a chat account to a new official.
+
+    Example: `aduan officials invite --unit "Kelurahan Bangka" --role lurah`
+    """
+    from backend.officials.service import OfficialsError, create_invite, require_unit
+
+    with _session() as (settings, session):
+        try:
+            code = create_invite(session, unit=require_unit(session, region=settings.region, name=unit),
+                                 role=role, name=name)
+        except OfficialsError as exc:
+            _fail(str(exc))
+    typer.echo(code)
+
+
+@officials_app.command("seed")
+def officials_seed() -> None:
+    """Create the units and a demo official for every unit without one. Example: `aduan officials seed`"""
+    from backend.officials.service import seed_demo_roster
+
+    with _session() as (settings, session):
+        n = seed_demo_roster(session, region=settings.region)
+    console.print(f"{n} demo officials added")
+
+
+@reports_app.command("create")
+def reports_create(
+    category: Annotated[str, typer.Option(help="Category code, e.g. banjir.")],
+    lat: Annotated[float, typer.Option(help="Latitude.")],
+    lon: Annotated[float, typer.Option(help="Longitude.")],
+    text: Annotated[str, typer.Option(help="Description.")] = "",
+) -> None:
+    """Create a routed report (for operators and tests) and print its ticket.
+
+    Example: `aduan reports create --category banjir --lat -6.2443 --lon 106.8003 --text "banjir 50 cm"`
+    """
+    from backend.reports.categories import UnknownCategory
+    from backend.reports.service import Actor, OutsideRegion, ReportError, create_report
+
+    with _session() as (settings, session):
+        try:
+            report = create_report(
+                session, region=settings.region, category=category, description=text, latitude=lat,
+                longitude=lon, source="operator", actor=Actor(kind="system", name="aduan reports create"),
+            )
+        except OutsideRegion as exc:
+            _fail(str(exc), 3)
+        except (UnknownCategory, ReportError) as exc:
+            _fail(str(exc))
+        typer.echo(json.dumps({"ticket": report.ticket, "unit": report.unit.name if report.unit else None}))
+
+
+def _mount_nlu() -> None:
+    try:
+        from nlu.cli import app as nlu_app
+    except ModuleNotFoundError as exc:  # TODO(lead): remove once nlu/cli.py has landed
+        if exc.name != "nlu.cli":
+            raise
+        return
+    app.add_typer(nlu_app, name="nlu")
+
+
+_mount_nlu()
