@@ -22,12 +22,16 @@ app = typer.Typer(
     add_completion=False,
 )
 db_app = typer.Typer(help="Database schema. Example: `aduan db upgrade`.", no_args_is_help=True)
-areas_app = typer.Typer(help="Boundaries and the area tree. Example: `aduan areas locate -6.1754 106.8272`.",
-                        no_args_is_help=True)
-officials_app = typer.Typer(help="Units and officials. Example: `aduan officials import roster.csv`.",
-                            no_args_is_help=True)
-reports_app = typer.Typer(help="Reports. Example: `aduan reports create --category banjir --lat -6.2 --lon 106.8`.",
-                          no_args_is_help=True)
+areas_app = typer.Typer(
+    help="Boundaries and the area tree. Example: `aduan areas locate -6.1754 106.8272`.", no_args_is_help=True
+)
+officials_app = typer.Typer(
+    help="Units and officials. Example: `aduan officials import roster.csv`.", no_args_is_help=True
+)
+reports_app = typer.Typer(
+    help="Reports. Example: `aduan reports create --category banjir --lat -6.2 --lon 106.8`.",
+    no_args_is_help=True,
+)
 app.add_typer(db_app, name="db")
 app.add_typer(areas_app, name="areas")
 app.add_typer(officials_app, name="officials")
@@ -72,13 +76,18 @@ def serve(
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     settings = get_settings()
-    console.print(f"Aduan on http://{host}:{port} (database {settings.database_url}, region {settings.region})")
+    console.print(
+        f"Aduan on http://{host}:{port} (database {settings.database_url}, region {settings.region})"
+    )
     uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
 
 
 @db_app.command("upgrade")
 def db_upgrade(revision: Annotated[str, typer.Argument(help="Target revision.")] = "head") -> None:
-    """Apply the database migrations. Example: `ADUAN_DATABASE_URL=postgresql://postgres@127.0.0.1/aduan aduan db upgrade`"""
+    """Apply the database migrations.
+
+    Example: `ADUAN_DATABASE_URL=postgresql://postgres@127.0.0.1/aduan aduan db upgrade`
+    """
     from backend.migrate import upgrade
 
     settings = get_settings()
@@ -109,9 +118,13 @@ def areas_locate(
 def areas_import(
     file: Annotated[Path, typer.Argument(help="A GeoJSON FeatureCollection of polygons.", exists=True)],
     region: Annotated[str, typer.Option(help="Region name, e.g. bandung.")],
-    level: Annotated[str, typer.Option(help="Level of the polygons: kota, kecamatan, kelurahan, rw, rt.")] = "kelurahan",
+    level: Annotated[
+        str, typer.Option(help="Level of the polygons: kota, kecamatan, kelurahan, rw, rt.")
+    ] = "kelurahan",
     name_field: Annotated[str, typer.Option(help="Property holding the area's name.")] = "name",
-    parent_fields: Annotated[str, typer.Option(help="Comma-separated properties naming the parents, nearest first.")] = "",
+    parent_fields: Annotated[
+        str, typer.Option(help="Comma-separated properties naming the parents, nearest first.")
+    ] = "",
     code_field: Annotated[str | None, typer.Option(help="Property holding the area's official code.")] = None,
 ) -> None:
     """Import another region's boundaries: a new city is an import, not a code change.
@@ -123,7 +136,10 @@ def areas_import(
     from backend.officials.service import ensure_units
 
     spec = ImportSpec(
-        region=region, level=level, name_field=name_field, code_field=code_field,
+        region=region,
+        level=level,
+        name_field=name_field,
+        code_field=code_field,
         parent_fields=[f.strip() for f in parent_fields.split(",") if f.strip()],
     )
     with _session() as (_settings, session):
@@ -136,7 +152,9 @@ def areas_import(
 
 
 @officials_app.command("import")
-def officials_import(file: Annotated[Path, typer.Argument(help="CSV: name,role,unit[,channel,chat_id]", exists=True)]) -> None:
+def officials_import(
+    file: Annotated[Path, typer.Argument(help="CSV: name,role,unit[,channel,chat_id]", exists=True)],
+) -> None:
     """Load a roster of officials. Example: `aduan officials import roster.csv`"""
     from backend.officials.service import OfficialsError, import_roster
 
@@ -162,8 +180,9 @@ def officials_invite(
 
     with _session() as (settings, session):
         try:
-            code = create_invite(session, unit=require_unit(session, region=settings.region, name=unit),
-                                 role=role, name=name)
+            code = create_invite(
+                session, unit=require_unit(session, region=settings.region, name=unit), role=role, name=name
+            )
         except OfficialsError as exc:
             _fail(str(exc))
     typer.echo(code)
@@ -196,8 +215,14 @@ def reports_create(
     with _session() as (settings, session):
         try:
             report = create_report(
-                session, region=settings.region, category=category, description=text, latitude=lat,
-                longitude=lon, source="operator", actor=Actor(kind="system", name="aduan reports create"),
+                session,
+                region=settings.region,
+                category=category,
+                description=text,
+                latitude=lat,
+                longitude=lon,
+                source="operator",
+                actor=Actor(kind="system", name="aduan reports create"),
             )
         except OutsideRegion as exc:
             _fail(str(exc), 3)

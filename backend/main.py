@@ -35,7 +35,10 @@ def build_nlu_engine(settings: Settings, db: Any) -> Any:
 
 
 def create_app(
-    settings: Settings | None = None, *, db: Any | None = None, prepare: bool = True,
+    settings: Settings | None = None,
+    *,
+    db: Any | None = None,
+    prepare: bool = True,
     starters: list[Starter] | None = None,
 ) -> FastAPI:
     """`db` may be any object with a `session()` context manager (tests pass a rolled-back connection)."""

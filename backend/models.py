@@ -4,4 +4,14 @@ from backend.areas.models import Area
 from backend.officials.models import ChatIdentity, InviteCode, Official, Unit
 from backend.reports.models import InformedUnit, Photo, Report, ReportEvent
 
-__all__ = ["Area", "ChatIdentity", "InformedUnit", "InviteCode", "Official", "Photo", "Report", "ReportEvent", "Unit"]
+__all__ = [
+    "Area",
+    "ChatIdentity",
+    "InformedUnit",
+    "InviteCode",
+    "Official",
+    "Photo",
+    "Report",
+    "ReportEvent",
+    "Unit",
+]

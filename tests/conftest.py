@@ -64,8 +64,12 @@ def session(test_db: ConnectionDatabase) -> Iterator[Session]:
 @pytest.fixture
 def settings(database_url: str, tmp_path: Path, nlu_model_dir: Path) -> Settings:
     return Settings(
-        database_url=database_url, media_dir=tmp_path / "media", nlu_model_dir=nlu_model_dir,
-        base_url="http://testserver", region="jakarta", embedded_worker=False,
+        database_url=database_url,
+        media_dir=tmp_path / "media",
+        nlu_model_dir=nlu_model_dir,
+        base_url="http://testserver",
+        region="jakarta",
+        embedded_worker=False,
     )
 
 
@@ -88,7 +92,9 @@ def fresh_database_url(db_kind: str, tmp_path: Path) -> Iterator[str]:
 
 
 @pytest.fixture
-def cli_env(monkeypatch: pytest.MonkeyPatch, fresh_database_url: str, tmp_path: Path, nlu_model_dir: Path) -> str:
+def cli_env(
+    monkeypatch: pytest.MonkeyPatch, fresh_database_url: str, tmp_path: Path, nlu_model_dir: Path
+) -> str:
     """Point the `aduan` command at a fresh database through its ADUAN_ settings."""
     monkeypatch.setenv("ADUAN_DATABASE_URL", fresh_database_url)
     monkeypatch.setenv("ADUAN_MEDIA_DIR", str(tmp_path / "media"))

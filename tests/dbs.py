@@ -43,10 +43,10 @@ class ConnectionDatabase:
 
     @contextmanager
     def session(self) -> Iterator[Session]:
-        with Session(bind=self.connection, join_transaction_mode="create_savepoint",
-                     expire_on_commit=False) as session:
-            with session.begin():
-                yield session
+        with Session(
+            bind=self.connection, join_transaction_mode="create_savepoint", expire_on_commit=False
+        ) as session, session.begin():
+            yield session
 
     def dispose(self) -> None:
         pass

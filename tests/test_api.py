@@ -8,12 +8,23 @@ from tests.dbs import ConnectionDatabase
 def make_report(test_db: ConnectionDatabase) -> str:
     with test_db.session() as session:
         report = create_report(
-            session, region="jakarta", category="banjir", description="banjir sepaha di depan sekolah",
-            latitude=-6.1754, longitude=106.8272, reporter_channel="whatsapp",
-            reporter_chat_id="whatsapp:+6281299990000", reporter_name="Rahasia Warga Sejati",
+            session,
+            region="jakarta",
+            category="banjir",
+            description="banjir sepaha di depan sekolah",
+            latitude=-6.1754,
+            longitude=106.8272,
+            reporter_channel="whatsapp",
+            reporter_chat_id="whatsapp:+6281299990000",
+            reporter_name="Rahasia Warga Sejati",
         )
-        change_status(session, report=report, to_status="diproses",
-                      actor=Actor(kind="official", name="Lurah Gambir (demo)", unit=report.unit), note="ditangani")
+        change_status(
+            session,
+            report=report,
+            to_status="diproses",
+            actor=Actor(kind="official", name="Lurah Gambir (demo)", unit=report.unit),
+            note="ditangani",
+        )
         return report.ticket
 
 
@@ -49,12 +60,18 @@ def test_unknown_ticket_is_a_json_404(client: TestClient) -> None:
     assert response.json()["error"] == "not_found"
 
 
-def test_metrics_count_requests_and_reports(client: TestClient, test_db: ConnectionDatabase, session: Session) -> None:
+def test_metrics_count_requests_and_reports(
+    client: TestClient, test_db: ConnectionDatabase, session: Session
+) -> None:
     make_report(test_db)
     client.get("/healthz")
     text = client.get("/metrics").text
     assert 'aduan_reports_created_total{category="banjir"}' in text
     assert 'aduan_http_requests_total{method="GET",route="/healthz",status="200"}' in text
     assert "aduan_http_request_duration_seconds_bucket" in text
-    for name in ("aduan_inbound_messages_total", "aduan_notifications_sent_total", "aduan_notifications_failed_total"):
+    for name in (
+        "aduan_inbound_messages_total",
+        "aduan_notifications_sent_total",
+        "aduan_notifications_failed_total",
+    ):
         assert f"# TYPE {name} counter" in text

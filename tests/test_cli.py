@@ -9,8 +9,16 @@ from typer.testing import CliRunner
 from backend.cli import app
 
 runner = CliRunner()
-COMMANDS = [["serve"], ["db", "upgrade"], ["areas", "locate"], ["areas", "import"], ["officials", "import"],
-            ["officials", "invite"], ["officials", "seed"], ["reports", "create"]]
+COMMANDS = [
+    ["serve"],
+    ["db", "upgrade"],
+    ["areas", "locate"],
+    ["areas", "import"],
+    ["officials", "import"],
+    ["officials", "invite"],
+    ["officials", "seed"],
+    ["reports", "create"],
+]
 
 
 def test_help_lists_the_commands() -> None:
@@ -44,8 +52,21 @@ def test_locate_outside_the_region_names_it_and_exits_3(cli_env: str) -> None:
 
 
 def test_reports_create_prints_a_routed_ticket(cli_env: str) -> None:
-    result = runner.invoke(app, ["reports", "create", "--category", "banjir", "--lat", "-6.2443", "--lon",
-                                 "106.8003", "--text", "banjir 50 cm"])
+    result = runner.invoke(
+        app,
+        [
+            "reports",
+            "create",
+            "--category",
+            "banjir",
+            "--lat",
+            "-6.2443",
+            "--lon",
+            "106.8003",
+            "--text",
+            "banjir 50 cm",
+        ],
+    )
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
     assert len(data["ticket"]) == 6 and data["unit"] == "Kelurahan Melawai"
@@ -69,8 +90,22 @@ def test_a_second_region_is_an_import(cli_env: str, tmp_path: Path, monkeypatch:
 
     path = tmp_path / "toy.geojson"
     path.write_text(json.dumps(toy_region()), encoding="utf-8")
-    result = runner.invoke(app, ["areas", "import", str(path), "--region", "toy", "--level", "kelurahan",
-                                 "--name-field", "village", "--parent-fields", "district,regency"])
+    result = runner.invoke(
+        app,
+        [
+            "areas",
+            "import",
+            str(path),
+            "--region",
+            "toy",
+            "--level",
+            "kelurahan",
+            "--name-field",
+            "village",
+            "--parent-fields",
+            "district,regency",
+        ],
+    )
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["imported"] == {"kota": 1, "kecamatan": 2, "kelurahan": 3}
     monkeypatch.setenv("ADUAN_REGION", "toy")
@@ -81,13 +116,20 @@ def test_a_second_region_is_an_import(cli_env: str, tmp_path: Path, monkeypatch:
     located = runner.invoke(app, ["areas", "locate", "-6.995", "110.015"])
     assert located.exit_code == 0, located.output
     assert json.loads(located.stdout)["kelurahan"] == "Sukasari"
-    created = runner.invoke(app, ["reports", "create", "--category", "sampah", "--lat", "-6.995", "--lon", "110.015"])
+    created = runner.invoke(
+        app, ["reports", "create", "--category", "sampah", "--lat", "-6.995", "--lon", "110.015"]
+    )
     assert json.loads(created.stdout)["unit"] == "Kelurahan Sukasari"
 
 
 def test_console_script_runs_as_a_process(cli_env: str) -> None:
     exe = Path(sys.executable).with_name("aduan")
-    done = subprocess.run([str(exe), "areas", "locate", "-6.1754", "106.8272"], capture_output=True, text=True,
-                          timeout=120, check=False)
+    done = subprocess.run(
+        [str(exe), "areas", "locate", "-6.1754", "106.8272"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["kelurahan"] == "Gambir"

@@ -9,8 +9,18 @@ def test_migrations_go_up_down_and_up_again(fresh_database_url: str) -> None:
     upgrade(fresh_database_url)
     engine = create_engine(normalise_url(fresh_database_url))
     tables = set(inspect(engine).get_table_names())
-    assert {"areas", "units", "officials", "chat_identities", "invite_codes", "reports", "photos",
-            "report_events", "report_informed_units", "alembic_version"} <= tables
+    assert {
+        "areas",
+        "units",
+        "officials",
+        "chat_identities",
+        "invite_codes",
+        "reports",
+        "photos",
+        "report_events",
+        "report_informed_units",
+        "alembic_version",
+    } <= tables
     engine.dispose()
     downgrade(fresh_database_url, "base")
     engine = create_engine(normalise_url(fresh_database_url))

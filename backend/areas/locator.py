@@ -21,7 +21,12 @@ class LocatedArea:
     kota: str | None
 
     def as_dict(self) -> dict[str, str | int | None]:
-        return {"kelurahan": self.kelurahan, "kecamatan": self.kecamatan, "kota": self.kota, "area_id": self.area_id}
+        return {
+            "kelurahan": self.kelurahan,
+            "kecamatan": self.kecamatan,
+            "kota": self.kota,
+            "area_id": self.area_id,
+        }
 
 
 class AreaLocator:

@@ -188,7 +188,13 @@ def _ensure_parents(
 
 
 def _upsert_area(
-    session: Session, *, region: str, level: str, name: str, parent: Area | None, code: str | None,
+    session: Session,
+    *,
+    region: str,
+    level: str,
+    name: str,
+    parent: Area | None,
+    code: str | None,
     geom: BaseGeometry,
 ) -> Area:
     area = session.scalar(
@@ -296,7 +302,9 @@ def find_area(session: Session, *, region: str, level: str, name: str) -> Area |
 
 
 def list_areas(session: Session, *, region: str, level: str) -> list[Area]:
-    return list(session.scalars(select(Area).where(Area.region == region, Area.level == level).order_by(Area.name)))
+    return list(
+        session.scalars(select(Area).where(Area.region == region, Area.level == level).order_by(Area.name))
+    )
 
 
 def place_records(session: Session, *, region: str) -> list[PlaceRecord]:

@@ -22,7 +22,9 @@ class Unit(Base):
     region: Mapped[str] = mapped_column(String(64))
     name: Mapped[str] = mapped_column(String(200))
     kind: Mapped[str] = mapped_column(String(32))
-    agency: Mapped[str | None] = mapped_column(String(64))  # agency code (bina_marga, damkar, ...) for kind=agency
+    agency: Mapped[str | None] = mapped_column(
+        String(64)
+    )  # agency code (bina_marga, damkar, ...) for kind=agency
     area_id: Mapped[int | None] = mapped_column(ForeignKey("areas.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from backend.areas.models import Area
-from backend.areas.service import shipped_region, AreaError
+from backend.areas.service import AreaError, shipped_region
 from backend.db import utcnow
 from backend.officials.models import ROLES, ChatIdentity, InviteCode, Official, Unit
 from backend.reports.tickets import ALPHABET
@@ -63,7 +63,9 @@ def get_unit_by_name(session: Session, *, region: str, name: str) -> Unit | None
 def require_unit(session: Session, *, region: str, name: str) -> Unit:
     unit = get_unit_by_name(session, region=region, name=name)
     if unit is None:
-        raise OfficialsError(f"no unit named {name!r} (e.g. 'Kelurahan Bangka', 'Kecamatan Mampang Prapatan')")
+        raise OfficialsError(
+            f"no unit named {name!r} (e.g. 'Kelurahan Bangka', 'Kecamatan Mampang Prapatan')"
+        )
     return unit
 
 
@@ -173,11 +175,13 @@ def official_for_chat(session: Session, *, channel: str, chat_id: str) -> Offici
 
 
 def officials_of(session: Session, *, unit: Unit) -> list[Official]:
-    return list(session.scalars(select(Official).where(Official.unit_id == unit.id, Official.active.is_(True))))
+    return list(
+        session.scalars(select(Official).where(Official.unit_id == unit.id, Official.active.is_(True)))
+    )
 
 
 def seed_demo_roster(session: Session, *, region: str) -> int:
-    """A demo official for every unit that has none, and two call-center agents; returns how many were added."""
+    """A demo official for every unit that has none, and two call-center agents; returns the number added."""
     ensure_units(session, region=region)
     staffed = set(session.scalars(select(Official.unit_id).distinct()))
     added = 0
@@ -220,8 +224,14 @@ def read_roster(path: Path) -> list[RosterRow]:
             if not (name and role and unit):
                 raise OfficialsError(f"{path} line {line}: name, role and unit are required")
             rows.append(
-                RosterRow(line, name, role, unit, (raw.get("channel") or "").strip() or None,
-                          (raw.get("chat_id") or "").strip() or None)
+                RosterRow(
+                    line,
+                    name,
+                    role,
+                    unit,
+                    (raw.get("channel") or "").strip() or None,
+                    (raw.get("chat_id") or "").strip() or None,
+                )
             )
     return rows
 
@@ -236,7 +246,9 @@ def import_roster(session: Session, *, region: str, path: Path) -> int:
             raise OfficialsError(f"{path} line {row.line}: unknown role {row.role!r}")
     for row in rows:
         unit = require_unit(session, region=region, name=row.unit)
-        official = session.scalar(select(Official).where(Official.unit_id == unit.id, Official.name == row.name))
+        official = session.scalar(
+            select(Official).where(Official.unit_id == unit.id, Official.name == row.name)
+        )
         if official is None:
             official = add_official(session, unit=unit, name=row.name, role=row.role)
         official.role = row.role
@@ -254,7 +266,12 @@ def hash_code(code: str) -> str:
 
 
 def create_invite(
-    session: Session, *, unit: Unit, role: str, name: str | None = None, ttl: timedelta = INVITE_TTL,
+    session: Session,
+    *,
+    unit: Unit,
+    role: str,
+    name: str | None = None,
+    ttl: timedelta = INVITE_TTL,
     now: datetime | None = None,
 ) -> str:
     """A one-time code; only its hash is stored."""
@@ -262,7 +279,9 @@ def create_invite(
         raise OfficialsError(f"unknown role {role!r}; use one of {', '.join(ROLES)}")
     code = "".join(secrets.choice(ALPHABET) for _ in range(INVITE_LENGTH))
     session.add(
-        InviteCode(code_hash=hash_code(code), unit=unit, role=role, name=name, expires_at=(now or utcnow()) + ttl)
+        InviteCode(
+            code_hash=hash_code(code), unit=unit, role=role, name=name, expires_at=(now or utcnow()) + ttl
+        )
     )
     session.flush()
     return code

@@ -13,8 +13,14 @@ from sqlalchemy.orm import Session
 
 from backend.reports.models import Photo
 
-FORMATS = {"JPEG": ("image/jpeg", "jpg"), "PNG": ("image/png", "png"), "WEBP": ("image/webp", "webp"),
-           "GIF": ("image/gif", "gif"), "HEIF": ("image/heif", "heic"), "MPO": ("image/jpeg", "jpg")}
+FORMATS = {
+    "JPEG": ("image/jpeg", "jpg"),
+    "PNG": ("image/png", "png"),
+    "WEBP": ("image/webp", "webp"),
+    "GIF": ("image/gif", "gif"),
+    "HEIF": ("image/heif", "heic"),
+    "MPO": ("image/jpeg", "jpg"),
+}
 Image.MAX_IMAGE_PIXELS = 60_000_000  # refuse decompression bombs
 
 
@@ -56,7 +62,7 @@ def check_image(data: bytes, *, max_bytes: int) -> CheckedImage:
 def _exif_gps(image: Image.Image) -> tuple[float, float] | None:
     try:
         gps = image.getexif().get_ifd(ExifTags.IFD.GPSInfo)
-    except Exception:  # noqa: BLE001 - broken EXIF is common and never fatal
+    except Exception:
         return None
     if not gps or 2 not in gps or 4 not in gps:
         return None
@@ -75,7 +81,9 @@ def _dms(value: tuple) -> float:
     return degrees + minutes / 60 + seconds / 3600
 
 
-def store_photo(session: Session, *, data: bytes, media_dir: Path, max_bytes: int) -> tuple[Photo, CheckedImage]:
+def store_photo(
+    session: Session, *, data: bytes, media_dir: Path, max_bytes: int
+) -> tuple[Photo, CheckedImage]:
     """Check and store an image; the same bytes are stored once on disk."""
     checked = check_image(data, max_bytes=max_bytes)
     digest = hashlib.sha256(data).hexdigest()
@@ -87,8 +95,12 @@ def store_photo(session: Session, *, data: bytes, media_dir: Path, max_bytes: in
         tmp.write_bytes(data)
         tmp.replace(target)
     photo = Photo(
-        sha256=digest, content_type=checked.content_type, size=len(data), path=relative.as_posix(),
-        width=checked.width, height=checked.height,
+        sha256=digest,
+        content_type=checked.content_type,
+        size=len(data),
+        path=relative.as_posix(),
+        width=checked.width,
+        height=checked.height,
     )
     session.add(photo)
     session.flush()

@@ -64,7 +64,7 @@ def create_report(
     actor: Actor | None = None,
     now: datetime | None = None,
 ) -> Report:
-    """Create a located, routed report with its first event; hooks (notifications) run in the same transaction."""
+    """Create a located, routed report and its first event; hooks (notifications) share the transaction."""
     get_category(category)  # raises UnknownCategory
     area = _resolve_area(session, region=region, latitude=latitude, longitude=longitude, area_id=area_id)
     if area is None and latitude is None:
@@ -125,12 +125,20 @@ def _unique_ticket(session: Session) -> str:
         ticket = new_ticket()
         if session.scalar(select(Report.id).where(Report.ticket == ticket)) is None:
             return ticket
-    raise IntegrityError("could not draw a free ticket code", None, Exception())  # 31^6 codes: practically never
+    raise IntegrityError(
+        "could not draw a free ticket code", None, Exception()
+    )  # 31^6 codes: practically never
 
 
 def change_status(
-    session: Session, *, report: Report, to_status: str, actor: Actor, note: str | None = None,
-    kind: str | None = None, now: datetime | None = None,
+    session: Session,
+    *,
+    report: Report,
+    to_status: str,
+    actor: Actor,
+    note: str | None = None,
+    kind: str | None = None,
+    now: datetime | None = None,
 ) -> ReportEvent:
     """Move a report along its life cycle (raises IllegalTransition) and record who did it."""
     target = check_transition(report.status, to_status)
@@ -139,8 +147,15 @@ def change_status(
     report.status = target.value
     report.updated_at = at
     event = _add_event(
-        session, report, kind=kind or target.value, from_status=previous, to_status=target.value,
-        actor=actor, unit=actor.unit, note=note, at=at,
+        session,
+        report,
+        kind=kind or target.value,
+        from_status=previous,
+        to_status=target.value,
+        actor=actor,
+        unit=actor.unit,
+        note=note,
+        at=at,
     )
     session.flush()
     emit(session, ReportChange(report=report, event=event))
@@ -148,7 +163,13 @@ def change_status(
 
 
 def add_note(
-    session: Session, *, report: Report, kind: str, actor: Actor, note: str | None, now: datetime | None = None
+    session: Session,
+    *,
+    report: Report,
+    kind: str,
+    actor: Actor,
+    note: str | None,
+    now: datetime | None = None,
 ) -> ReportEvent:
     """An event that does not change the status (a reply, a reroute, a rating)."""
     at = now or utcnow()
@@ -160,12 +181,27 @@ def add_note(
 
 
 def _add_event(
-    session: Session, report: Report, *, kind: str, actor: Actor, unit: Unit | None, at: datetime,
-    from_status: str | None = None, to_status: str | None = None, note: str | None = None,
+    session: Session,
+    report: Report,
+    *,
+    kind: str,
+    actor: Actor,
+    unit: Unit | None,
+    at: datetime,
+    from_status: str | None = None,
+    to_status: str | None = None,
+    note: str | None = None,
 ) -> ReportEvent:
     event = ReportEvent(
-        report=report, kind=kind, from_status=from_status, to_status=to_status, actor_kind=actor.kind,
-        actor_name=actor.name, unit=unit, note=note, created_at=at,
+        report=report,
+        kind=kind,
+        from_status=from_status,
+        to_status=to_status,
+        actor_kind=actor.kind,
+        actor_name=actor.name,
+        unit=unit,
+        note=note,
+        created_at=at,
     )
     session.add(event)
     return event

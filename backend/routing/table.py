@@ -76,7 +76,8 @@ def load_routing_table(region: str) -> RoutingTable:
         agencies=agencies,
         defaults={code: _rule(item) for code, item in (raw.get("defaults") or {}).items()},
         overrides=tuple(
-            Override(category=o["category"], area=o["area"], rule=_rule(o)) for o in raw.get("overrides") or ()
+            Override(category=o["category"], area=o["area"], rule=_rule(o))
+            for o in raw.get("overrides") or ()
         ),
         monitoring_unit=raw.get("monitoring_unit", f"Unit Pemantau {region.title()}"),
         call_center_unit=raw.get("call_center_unit", f"Call Center {region.title()}"),

@@ -23,17 +23,24 @@ def toy_region() -> dict:
     return {
         "type": "FeatureCollection",
         "features": [
-            {"type": "Feature",
-             "properties": {"village": v, "district": d, "regency": "Kota Toy", "village_code": f"T{i}"},
-             "geometry": square(*xy)}
+            {
+                "type": "Feature",
+                "properties": {"village": v, "district": d, "regency": "Kota Toy", "village_code": f"T{i}"},
+                "geometry": square(*xy),
+            }
             for i, (v, d, xy) in enumerate(features)
         ],
     }
 
 
 def test_import_builds_the_tree_with_configured_field_names(session: Session) -> None:
-    spec = ImportSpec(region="toy", level="kelurahan", name_field="village", code_field="village_code",
-                      parent_fields=["district", "regency"])
+    spec = ImportSpec(
+        region="toy",
+        level="kelurahan",
+        name_field="village",
+        code_field="village_code",
+        parent_fields=["district", "regency"],
+    )
     counts = import_geojson(session, data=toy_region(), spec=spec)
     assert counts == {"kota": 1, "kecamatan": 2, "kelurahan": 3}
     kel = session.scalar(select(Area).where(Area.region == "toy", Area.name == "Sukasari"))
@@ -44,7 +51,11 @@ def test_import_builds_the_tree_with_configured_field_names(session: Session) ->
     cidadap = json.loads(kel.parent.geometry or "{}")
     assert cidadap["type"] in ("Polygon", "MultiPolygon")
     found = locate(session, region="toy", lat=-6.995, lon=110.015)
-    assert found is not None and (found.kelurahan, found.kecamatan, found.kota) == ("Sukasari", "Cidadap", "Kota Toy")
+    assert found is not None and (found.kelurahan, found.kecamatan, found.kota) == (
+        "Sukasari",
+        "Cidadap",
+        "Kota Toy",
+    )
 
 
 def test_import_is_idempotent(session: Session) -> None:
@@ -61,6 +72,8 @@ def test_import_names_the_missing_field(session: Session) -> None:
 
 
 def test_jakarta_tree_is_complete(session: Session) -> None:
-    counts = {lvl: len(list(session.scalars(select(Area).where(Area.region == "jakarta", Area.level == lvl))))
-              for lvl in ("kota", "kecamatan", "kelurahan")}
+    counts = {
+        lvl: len(list(session.scalars(select(Area).where(Area.region == "jakarta", Area.level == lvl))))
+        for lvl in ("kota", "kecamatan", "kelurahan")
+    }
     assert counts == {"kota": 6, "kecamatan": 44, "kelurahan": 267}

@@ -6,13 +6,21 @@ from sqlalchemy.orm import Session
 
 from backend.officials.models import InviteCode, Official, Unit
 from backend.officials.service import (
-    OfficialsError, create_invite, hash_code, import_roster, official_for_chat, require_unit,
+    OfficialsError,
+    create_invite,
+    hash_code,
+    import_roster,
+    official_for_chat,
+    require_unit,
 )
 
 
 def test_demo_roster_staffs_every_office_agency_and_the_city_units(session: Session) -> None:
-    per_kind = dict(session.execute(select(Unit.kind, func.count()).where(Unit.region == "jakarta")
-                                    .group_by(Unit.kind)).all())
+    per_kind = dict(
+        session.execute(
+            select(Unit.kind, func.count()).where(Unit.region == "jakarta").group_by(Unit.kind)
+        ).all()
+    )
     assert per_kind["kelurahan_office"] == 267 and per_kind["kecamatan_office"] == 44
     assert per_kind["kota_office"] == 6 and per_kind["monitoring"] == 1 and per_kind["call_center"] == 1
     assert per_kind["agency"] == 6 * 10 + 44  # ten kota-level agencies, one Polsek per kecamatan
@@ -23,8 +31,12 @@ def test_demo_roster_staffs_every_office_agency_and_the_city_units(session: Sess
 
 
 def test_units_are_found_by_the_names_people_use(session: Session) -> None:
-    for name in ["Kelurahan Bangka", "kecamatan  mampang prapatan", "Kota Jakarta Selatan",
-                 "Sudin Bina Marga Jakarta Selatan"]:
+    for name in [
+        "Kelurahan Bangka",
+        "kecamatan  mampang prapatan",
+        "Kota Jakarta Selatan",
+        "Sudin Bina Marga Jakarta Selatan",
+    ]:
         assert require_unit(session, region="jakarta", name=name)
     with pytest.raises(OfficialsError, match="no unit"):
         require_unit(session, region="jakarta", name="Kelurahan Atlantis")
@@ -32,16 +44,23 @@ def test_units_are_found_by_the_names_people_use(session: Session) -> None:
 
 def test_roster_import_adds_officials_and_binds_chats(session: Session, tmp_path: Path) -> None:
     roster = tmp_path / "roster.csv"
-    roster.write_text("name,role,unit,channel,chat_id\nSiti Aminah,lurah,Kelurahan Bangka,telegram,777\n"
-                      "Joko,camat,Kecamatan Mampang Prapatan,,\n", encoding="utf-8")
+    roster.write_text(
+        "name,role,unit,channel,chat_id\nSiti Aminah,lurah,Kelurahan Bangka,telegram,777\n"
+        "Joko,camat,Kecamatan Mampang Prapatan,,\n",
+        encoding="utf-8",
+    )
     assert import_roster(session, region="jakarta", path=roster) == 2
     official = official_for_chat(session, channel="telegram", chat_id="777")
-    assert official is not None and official.name == "Siti Aminah" and official.unit.name == "Kelurahan Bangka"
+    assert (
+        official is not None and official.name == "Siti Aminah" and official.unit.name == "Kelurahan Bangka"
+    )
 
 
 def test_roster_with_an_unknown_unit_names_the_line_and_adds_nobody(session: Session, tmp_path: Path) -> None:
     roster = tmp_path / "roster.csv"
-    roster.write_text("name,role,unit\nA,lurah,Kelurahan Bangka\nB,lurah,Kelurahan Atlantis\n", encoding="utf-8")
+    roster.write_text(
+        "name,role,unit\nA,lurah,Kelurahan Bangka\nB,lurah,Kelurahan Atlantis\n", encoding="utf-8"
+    )
     before = session.scalar(select(func.count()).select_from(Official))
     with pytest.raises(OfficialsError, match="line 3"):
         import_roster(session, region="jakarta", path=roster)

@@ -7,8 +7,12 @@ from backend.reports.lifecycle import ALLOWED, IllegalTransition, Status, check_
 from backend.reports.service import Actor, change_status, create_report
 
 EXPECTED_ALLOWED = {
-    ("menunggu", "diproses"), ("menunggu", "ditolak"), ("menunggu", "selesai"),
-    ("diproses", "selesai"), ("diproses", "ditolak"), ("diproses", "menunggu"),
+    ("menunggu", "diproses"),
+    ("menunggu", "ditolak"),
+    ("menunggu", "selesai"),
+    ("diproses", "selesai"),
+    ("diproses", "ditolak"),
+    ("diproses", "menunggu"),
     ("selesai", "menunggu"),
 }
 
@@ -32,17 +36,28 @@ def test_unknown_status_is_refused() -> None:
 
 
 def test_service_records_each_change_and_refuses_illegal_ones(session: Session) -> None:
-    report = create_report(session, region="jakarta", category="sampah", description="sampah numpuk",
-                           latitude=-6.2443, longitude=106.8003)
+    report = create_report(
+        session,
+        region="jakarta",
+        category="sampah",
+        description="sampah numpuk",
+        latitude=-6.2443,
+        longitude=106.8003,
+    )
     lurah = Actor(kind="official", name="Lurah Melawai", unit=report.unit)
     change_status(session, report=report, to_status="diproses", actor=lurah)
     change_status(session, report=report, to_status="selesai", actor=lurah, note="sudah diangkut")
-    change_status(session, report=report, to_status="menunggu", actor=Actor(kind="citizen"), note="belum beres")
+    change_status(
+        session, report=report, to_status="menunggu", actor=Actor(kind="citizen"), note="belum beres"
+    )
     with pytest.raises(IllegalTransition):
         change_status(session, report=report, to_status="menunggu", actor=lurah)
     session.refresh(report)
     assert [(e.from_status, e.to_status) for e in report.events] == [
-        (None, "menunggu"), ("menunggu", "diproses"), ("diproses", "selesai"), ("selesai", "menunggu"),
+        (None, "menunggu"),
+        ("menunggu", "diproses"),
+        ("diproses", "selesai"),
+        ("selesai", "menunggu"),
     ]
     assert report.events[2].note == "sudah diangkut"
     assert report.status == "menunggu"
