@@ -38,6 +38,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 import httpx  # noqa: E402
+from fastapi import FastAPI, Request  # noqa: E402
 
 from nlu import rasa_server  # noqa: E402
 
@@ -74,8 +75,6 @@ def load_texts(limit: int = 500) -> list[str]:
 
 def aduan_app() -> Any:
     """Aduan's own /model/parse: nlu.router.router with the builtin engine, trained or loaded."""
-    from fastapi import FastAPI
-
     from nlu import router as nlu_router
     from nlu.builtin import BuiltinEngine
     from nlu.gazetteer import DEFAULT_GEOJSON, Gazetteer, records_from_geojson
@@ -114,8 +113,6 @@ CEILING_ANSWER: dict[str, Any] = {
 
 def ceiling_app() -> Any:
     """A do-nothing endpoint of the same shape: read the JSON body, answer a fixed JSON."""
-    from fastapi import FastAPI, Request
-
     app = FastAPI()
 
     @app.post("/model/parse")
