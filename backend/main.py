@@ -2,62 +2,95 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
 from typing import Any
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
 from fastapi.responses import PlainTextResponse
 from fastapi.staticfiles import StaticFiles
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.concurrency import run_in_threadpool
 
-from backend.areas.service import place_records
+from backend.areas.geocoding import build_place_finder
+from backend.areas.service import get_locator, place_records, region_title
 from backend.bootstrap import prepare_database
 from backend.config import Settings, get_settings
 from backend.db import Database
+from backend.notifications.worker import OutboxWorker
 from backend.observability import MetricsMiddleware
 from backend.reports.router import router as reports_router
+from bots.channels.base import Channel
+from bots.channels.senders import channel_sender
+from bots.channels.web import build_web_router
+from bots.dialog.engine import DialogEngine
+from bots.dialog.turn import Services
+from bots.inbound import InboundPipeline
+from nlu.base import NluEngine, PlaceRecord
 
 log = logging.getLogger("aduan")
 
-# Extra start/stop steps (channels, the embedded worker) plug in here: each gets the app, returns a stopper.
-Starter = Callable[[FastAPI], Any]
+
+@dataclass
+class Runtime:
+    """What the app built at start: the pieces tests and commands reach through `app.state.runtime`."""
+
+    pipeline: InboundPipeline
+    channels: dict[str, Channel] = field(default_factory=dict)
+    worker: OutboxWorker | None = None
 
 
-def build_nlu_engine(settings: Settings, db: Any) -> Any:
+def load_places(settings: Settings, db: Any) -> tuple[list[PlaceRecord], tuple[float, float, float, float]]:
+    with db.session() as session:
+        return place_records(session, region=settings.region), get_locator(
+            session, region=settings.region
+        ).bounds()
+
+
+def build_nlu_engine(settings: Settings, places: list[PlaceRecord]) -> NluEngine:
     from nlu.factory import build_engine
 
-    with db.session() as session:
-        places = place_records(session, region=settings.region)
     return build_engine(settings, places)
 
 
-def create_app(
-    settings: Settings | None = None,
-    *,
-    db: Any | None = None,
-    prepare: bool = True,
-    starters: list[Starter] | None = None,
-) -> FastAPI:
+def create_app(settings: Settings | None = None, *, db: Any | None = None, prepare: bool = True) -> FastAPI:
     """`db` may be any object with a `session()` context manager (tests pass a rolled-back connection)."""
     settings = settings or get_settings()
     database = db or Database(settings.database_url)
     settings.media_dir.mkdir(parents=True, exist_ok=True)
+    pipeline = InboundPipeline(database, engine=None)  # type: ignore[arg-type] - the engine comes at start
+    channels = _build_channels(settings)
+    runtime = Runtime(pipeline=pipeline, channels=channels)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if prepare:
-            await run_in_threadpool(prepare_database, settings, database if db is None else None)
-        app.state.nlu_engine = await run_in_threadpool(build_nlu_engine, settings, database)
-        stoppers = [await _maybe_await(start(app)) for start in (starters or [])]
+            await run_in_threadpool(prepare_database, settings, None)
+        places, bounds = await run_in_threadpool(load_places, settings, database)
+        engine = await run_in_threadpool(build_nlu_engine, settings, places)
+        app.state.nlu_engine = engine
+        pipeline.engine = DialogEngine(
+            Services(
+                settings=settings,
+                nlu=engine,
+                places=build_place_finder(settings, places, bounds),
+                region_title=region_title(settings.region),
+            )
+        )
+        stop = asyncio.Event()
+        worker_task = await _start_worker(settings, database, runtime, stop)
+        log.info("channels on: %s", ", ".join(["web" if settings.web_chat else "", *channels]).strip(", "))
         try:
             yield
         finally:
-            for stop in reversed(stoppers):
-                if stop is not None:
-                    await _maybe_await(stop())
+            stop.set()
+            if worker_task is not None:
+                await worker_task
+            for channel in channels.values():
+                await channel.close()
             if db is None:
                 database.dispose()
 
@@ -69,18 +102,36 @@ def create_app(
     )
     app.state.settings = settings
     app.state.db = database
+    app.state.runtime = runtime
     app.add_middleware(MetricsMiddleware)
-    _add_routes(app, settings)
+    _add_routes(app, settings, runtime)
     return app
 
 
-async def _maybe_await(value: Any) -> Any:
-    if hasattr(value, "__await__"):
-        return await value
-    return value
+def _build_channels(settings: Settings) -> dict[str, Channel]:
+    """The push channels whose settings are present; a channel without settings is simply off."""
+    channels: dict[str, Channel] = {}
+    if settings.telegram_token:
+        from bots.channels.telegram import TelegramChannel
+
+        channels["telegram"] = TelegramChannel(settings)
+    if settings.twilio_account_sid and settings.twilio_auth_token and settings.whatsapp_from:
+        from bots.channels.whatsapp import WhatsAppChannel
+
+        channels["whatsapp"] = WhatsAppChannel(settings)
+    return channels
 
 
-def _add_routes(app: FastAPI, settings: Settings) -> None:
+async def _start_worker(settings: Settings, database: Any, runtime: Runtime, stop: asyncio.Event) -> Any:
+    if not settings.embedded_worker or not runtime.channels:
+        return None
+    worker = OutboxWorker(database, {name: channel_sender(ch) for name, ch in runtime.channels.items()})
+    runtime.worker = worker
+    runtime.pipeline.on_outbox = worker.notify
+    return asyncio.create_task(worker.run(stop))
+
+
+def _add_routes(app: FastAPI, settings: Settings, runtime: Runtime) -> None:
     from nlu.router import router as nlu_router
 
     @app.get("/healthz", tags=["ops"])
@@ -93,4 +144,26 @@ def _add_routes(app: FastAPI, settings: Settings) -> None:
 
     app.include_router(reports_router)
     app.include_router(nlu_router, tags=["nlu"])
+    if settings.web_chat:
+        app.include_router(build_web_router(runtime.pipeline, settings.max_photo_bytes))
+    if "telegram" in runtime.channels:
+        from bots.channels.telegram import build_telegram_router
+
+        secret = (
+            settings.telegram_webhook_secret.get_secret_value() if settings.telegram_webhook_secret else ""
+        )
+        if not secret:
+            log.warning(
+                "ADUAN_TELEGRAM_WEBHOOK_SECRET is not set: the Telegram webhook refuses every request"
+            )
+        app.include_router(build_telegram_router(runtime.channels["telegram"], runtime.pipeline, secret))  # type: ignore[arg-type]
+    if "whatsapp" in runtime.channels:
+        from bots.channels.whatsapp import build_whatsapp_router
+
+        def public_url(request: Request) -> str:
+            # Twilio signs the public URL it called, which behind a proxy is not the one we see.
+            query = f"?{request.url.query}" if request.url.query else ""
+            return f"{settings.base_url.rstrip('/')}{request.url.path}{query}"
+
+        app.include_router(build_whatsapp_router(runtime.channels["whatsapp"], runtime.pipeline, public_url))  # type: ignore[arg-type]
     app.mount("/media", StaticFiles(directory=settings.media_dir, check_dir=False), name="media")

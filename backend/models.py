@@ -1,17 +1,23 @@
 """Every domain's models, imported in one place so the metadata (and Alembic) sees all tables."""
 
 from backend.areas.models import Area
+from backend.conversations.models import Conversation, InboundMessage, TranscriptEntry
+from backend.notifications.models import OutboxMessage
 from backend.officials.models import ChatIdentity, InviteCode, Official, Unit
 from backend.reports.models import InformedUnit, Photo, Report, ReportEvent
 
 __all__ = [
     "Area",
     "ChatIdentity",
+    "Conversation",
+    "InboundMessage",
     "InformedUnit",
     "InviteCode",
     "Official",
+    "OutboxMessage",
     "Photo",
     "Report",
     "ReportEvent",
+    "TranscriptEntry",
     "Unit",
 ]

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
-from backend.areas.models import Area
+from backend.areas.models import LEVELS, Area
 from backend.officials.models import Unit
 from backend.officials.service import agency_unit_for, city_unit, office_of
 from backend.routing.table import RoutingError, load_routing_table
@@ -53,6 +53,9 @@ def _resolve_target(session: Session, *, region: str, target: str, area: Area) -
         return agency_unit_for(session, agency=agency, area=area)
     if target in ("kelurahan", "kecamatan", "kota"):
         level_area = area.ancestor(target)
+        if level_area is None and LEVELS.index(area.level) < LEVELS.index(target):
+            # The place is only known at a coarser level (a kecamatan named in chat): its office answers.
+            level_area = area
         return office_of(session, area=level_area) if level_area is not None else None
     if target == "monitoring":
         return city_unit(session, region=region, kind="monitoring")

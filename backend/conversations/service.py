@@ -1,0 +1,154 @@
+"""Conversations: find or open one, record what was said, and queue what is sent to a person."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from backend import metrics
+from backend.conversations.models import Conversation, InboundMessage, TranscriptEntry
+from backend.db import utcnow
+from backend.notifications.models import OutboxMessage
+
+# Channels whose messages are read from the transcript instead of being pushed to a platform.
+PULL_CHANNELS = frozenset({"web"})
+
+
+def conversation_for(
+    session: Session, *, channel: str, chat_id: str, display_name: str | None = None, lock: bool = False
+) -> Conversation:
+    """The conversation of this chat, created on first contact. `lock` serialises two messages of one chat."""
+    stmt = select(Conversation).where(Conversation.channel == channel, Conversation.chat_id == chat_id)
+    if lock:
+        stmt = stmt.with_for_update()
+    conversation = session.scalar(stmt)
+    if conversation is None:
+        try:
+            with session.begin_nested():
+                conversation = Conversation(
+                    channel=channel, chat_id=chat_id, display_name=display_name, state={}
+                )
+                session.add(conversation)
+        except IntegrityError:  # another process opened it a moment ago
+            conversation = session.scalar(stmt)
+            assert conversation is not None
+    elif display_name and conversation.display_name != display_name:
+        conversation.display_name = display_name
+    return conversation
+
+
+def record_inbound(
+    session: Session,
+    *,
+    conversation: Conversation,
+    platform_message_id: str,
+    summary: str,
+    now: datetime | None = None,
+) -> bool:
+    """Store an inbound message once. False when this platform id was seen before (a retried webhook)."""
+    channel = conversation.channel
+    seen = session.scalar(
+        select(InboundMessage.id).where(
+            InboundMessage.channel == channel, InboundMessage.platform_message_id == platform_message_id
+        )
+    )
+    if seen is not None:
+        return False
+    try:
+        with session.begin_nested():
+            session.add(
+                InboundMessage(
+                    channel=channel,
+                    platform_message_id=platform_message_id,
+                    conversation_id=conversation.id,
+                    received_at=now or utcnow(),
+                )
+            )
+    except IntegrityError:
+        return False
+    conversation.last_inbound_at = now or utcnow()
+    session.add(
+        TranscriptEntry(conversation_id=conversation.id, direction="in", author="citizen", text=summary)
+    )
+    metrics.INBOUND_MESSAGES.labels(channel=channel).inc()
+    return True
+
+
+def send_to_chat(
+    session: Session,
+    *,
+    channel: str,
+    chat_id: str,
+    text: str,
+    buttons: list[dict[str, str]] | None = None,
+    request_location: bool = False,
+    image_path: str | None = None,
+    image_url: str | None = None,
+    kind: str = "reply",
+    author: str = "bot",
+    conversation: Conversation | None = None,
+) -> TranscriptEntry:
+    """Say something to a person: it joins the transcript, and the outbox when the platform needs a push.
+
+    The caller's transaction commits both with the change that caused them, so nothing is lost.
+    """
+    conversation = conversation or conversation_for(session, channel=channel, chat_id=chat_id)
+    entry = TranscriptEntry(
+        conversation_id=conversation.id,
+        direction="out",
+        author=author,
+        text=text,
+        buttons=list(buttons or []),
+        request_location=request_location,
+        image_url=image_url,
+    )
+    session.add(entry)
+    if channel not in PULL_CHANNELS:
+        payload: dict[str, Any] = {
+            "text": text,
+            "buttons": list(buttons or []),
+            "request_location": request_location,
+            "image_path": image_path,
+            "image_url": image_url,
+        }
+        session.add(OutboxMessage(channel=channel, chat_id=chat_id, kind=kind, payload=payload))
+    return entry
+
+
+def messages_after(
+    session: Session, *, channel: str, chat_id: str, after: int, limit: int = 200
+) -> list[TranscriptEntry]:
+    """What was sent to a chat after transcript entry `after` (the web chat polls this)."""
+    conversation = session.scalar(
+        select(Conversation).where(Conversation.channel == channel, Conversation.chat_id == chat_id)
+    )
+    if conversation is None:
+        return []
+    return list(
+        session.scalars(
+            select(TranscriptEntry)
+            .where(
+                TranscriptEntry.conversation_id == conversation.id,
+                TranscriptEntry.direction == "out",
+                TranscriptEntry.id > after,
+            )
+            .order_by(TranscriptEntry.id)
+            .limit(limit)
+        )
+    )
+
+
+def request_human(
+    session: Session, *, conversation: Conversation, reason: str, now: datetime | None = None
+) -> bool:
+    """Put the conversation in the call-center queue; False when it was already waiting or held."""
+    if conversation.mode != "bot":
+        return False
+    conversation.mode = "waiting"
+    conversation.handover_reason = reason
+    conversation.handover_requested_at = now or utcnow()
+    return True

@@ -1,0 +1,52 @@
+"""The report form's state, stored as JSON on the conversation row."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+@dataclass
+class Draft:
+    category: str | None = None
+    latitude: float | None = None
+    longitude: float | None = None
+    area_id: int | None = None
+    place_label: str | None = None
+    location_text: str | None = None
+    description: str | None = None
+    photo_ids: list[int] = field(default_factory=list)
+    no_photo: bool = False
+
+    @property
+    def has_location(self) -> bool:
+        return self.area_id is not None or self.latitude is not None
+
+
+@dataclass
+class FormState:
+    """Where the conversation is. `awaiting` names the question last asked; `choices` the buttons offered."""
+
+    active: bool = False
+    draft: Draft = field(default_factory=Draft)
+    awaiting: str | None = None
+    choices: list[str] = field(default_factory=list)
+    # candidate places (area ids) or an EXIF position waiting for the citizen's answer
+    pending: dict[str, Any] = field(default_factory=dict)
+    emergency_noticed: bool = False
+    last_ticket: str | None = None
+
+    @classmethod
+    def from_json(cls, raw: dict[str, Any] | None) -> FormState:
+        raw = dict(raw or {})
+        draft = Draft(**(raw.pop("draft", None) or {}))
+        known = {k: v for k, v in raw.items() if k in cls.__dataclass_fields__}
+        return cls(draft=draft, **known)
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def reset(self) -> None:
+        last = self.last_ticket
+        self.__init__()  # type: ignore[misc]
+        self.last_ticket = last
