@@ -21,8 +21,12 @@ from rapidfuzz import fuzz, process
 
 from nlu.base import PlaceRecord, ResolvedPlace
 from nlu.normalize import word_set
-from nlu.places import ALIASES, BLOCKED_FUZZY, WEAK_NAMES
+from nlu.places import ALIASES, GENERIC_WORDS, OTHER_CITIES, WEAK_NAMES
 
+COMPASS = frozenset({"utara", "selatan", "barat", "timur"})
+PLACE_CUES = frozenset(
+    {"di", "daerah", "wilayah", "sekitar", "dekat", "dkt", "deket", "kawasan", "in", "at", "near"}
+)
 LEVEL_RANK = {"kelurahan": 3, "kecamatan": 2, "kota": 1}
 KEL_WORDS = frozenset({"kel", "kelurahan", "kelurhan", "klurahan", "kelurahn", "desa", "village"})
 KEC_WORDS = frozenset({"kec", "kecamatan", "kecamatn", "kcmtn", "kecamtan", "district"})
@@ -113,8 +117,9 @@ class Gazetteer:
             ):
                 by_base[name_key(" ".join(words[:-1]))].append(place)
         for key, found in by_base.items():
-            if key not in self._exact and key not in self._alias and key not in WEAK_NAMES:
-                self._alias[key] = (found, 0.8)
+            if key in self._exact or key in self._alias or key in WEAK_NAMES or key in GENERIC_WORDS:
+                continue
+            self._alias[key] = (found, 0.8)
 
     # ----------------------------------------------------------------- matching
     def _lookup_exact(self, key: str) -> tuple[list[PlaceRecord], float] | None:
@@ -135,7 +140,7 @@ class Gazetteer:
                 if hit is None:
                     continue
                 prefix = _prefix(toks, i)
-                if n == 1 and key in WEAK_NAMES and prefix is None:
+                if n == 1 and key in WEAK_NAMES and prefix is None and not _cued_capital(text, toks, i):
                     continue
                 found = (n, hit, prefix)
                 break
@@ -163,7 +168,9 @@ class Gazetteer:
                 continue
             for n in range(min(3, len(toks) - i), 0, -1):
                 window = toks[i : i + n]
-                if any(covered[i + k] for k in range(n)) or any(t in BLOCKED_FUZZY for t, _, _ in window):
+                if any(covered[i + k] for k in range(n)) or any(t in OTHER_CITIES for t, _, _ in window):
+                    continue
+                if n == 1 and first in GENERIC_WORDS:
                     continue
                 query = "".join(t for t, _, _ in window)
                 if len(query) < 5:
@@ -238,8 +245,10 @@ class Gazetteer:
             return count
 
         def rank(item: tuple[_Match, ResolvedPlace]) -> tuple[float, ...]:
+            # consistent mentions ("kel. X, kec. Y"): the most specific; unrelated ones: the first
             match, place = item
-            return (support(place), LEVEL_RANK.get(place.level, 0), match.score, -match.start)
+            backed = support(place)
+            return (backed, LEVEL_RANK.get(place.level, 0) if backed else 0, -match.start, match.score)
 
         return max(resolved, key=rank)[1]
 
@@ -314,6 +323,11 @@ class Gazetteer:
                 if found:
                     add(found[0], found[1] * score / 100 * 0.9)
         return out[:limit]
+
+
+def _cued_capital(text: str, toks: list[tuple[str, int, int]], i: int) -> bool:
+    """A one-word name that is also a common word counts when capitalised after "di"/"dekat"/..."""
+    return i > 0 and toks[i - 1][0] in PLACE_CUES and text[toks[i][1]].isupper()
 
 
 def _prefix(toks: list[tuple[str, int, int]], i: int) -> str | None:

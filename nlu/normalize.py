@@ -225,6 +225,19 @@ SLANG: dict[str, str] = {
     "kampong": "kampung",
     # topic words written short or Betawi/Javanese
     "bnjr": "banjir",
+    "bajir": "banjir",
+    "banjit": "banjir",
+    "bnajir": "banjir",
+    "banhir": "banjir",
+    "macat": "macet",
+    "mavet": "macet",
+    "sampha": "sampah",
+    "smapah": "sampah",
+    "kebakran": "kebakaran",
+    "kebakarn": "kebakaran",
+    "pohn": "pohon",
+    "tumbag": "tumbang",
+    "tumbng": "tumbang",
     "banjr": "banjir",
     "bjir": "banjir",
     "benjir": "banjir",
@@ -316,8 +329,104 @@ SLANG: dict[str, str] = {
     "mtr2": "meter",
 }
 
+# English words of the topics, read as their Indonesian counterparts (most training data is Indonesian)
+ENGLISH: dict[str, str] = {
+    "flood": "banjir",
+    "floods": "banjir",
+    "flooded": "banjir",
+    "flooding": "banjir",
+    "inundated": "banjir",
+    "submerged": "tenggelam",
+    "puddle": "genangan",
+    "waterlogged": "genangan",
+    "garbage": "sampah",
+    "trash": "sampah",
+    "rubbish": "sampah",
+    "litter": "sampah",
+    "waste": "sampah",
+    "dump": "buang",
+    "dumped": "buang",
+    "dumping": "buang",
+    "smell": "bau",
+    "smells": "bau",
+    "stinks": "bau",
+    "traffic": "lalu lintas",
+    "jammed": "macet",
+    "congestion": "macet",
+    "congested": "macet",
+    "gridlock": "macet",
+    "stuck": "macet",
+    "pothole": "lubang",
+    "potholes": "lubang",
+    "cracked": "retak",
+    "asphalt": "aspal",
+    "road": "jalan",
+    "street": "jalan",
+    "damaged": "rusak",
+    "broken": "rusak",
+    "parking": "parkir",
+    "parked": "parkir",
+    "park": "taman",
+    "sidewalk": "trotoar",
+    "pavement": "trotoar",
+    "vendor": "pedagang",
+    "vendors": "pedagang",
+    "hawker": "pedagang",
+    "hawkers": "pedagang",
+    "stall": "lapak",
+    "stalls": "lapak",
+    "beggar": "pengemis",
+    "beggars": "pengemis",
+    "begging": "mengemis",
+    "homeless": "gelandangan",
+    "tree": "pohon",
+    "trees": "pohon",
+    "branch": "dahan",
+    "branches": "dahan",
+    "fell": "tumbang",
+    "fallen": "tumbang",
+    "collapsed": "roboh",
+    "streetlight": "lampu jalan",
+    "streetlights": "lampu jalan",
+    "lamp": "lampu",
+    "lights": "lampu",
+    "light": "lampu",
+    "bridge": "jembatan",
+    "toilet": "toilet",
+    "playground": "taman bermain",
+    "thief": "maling",
+    "thieves": "maling",
+    "stolen": "dicuri",
+    "stole": "mencuri",
+    "theft": "pencurian",
+    "robbed": "dirampok",
+    "robbery": "perampokan",
+    "snatched": "dijambret",
+    "pickpocket": "copet",
+    "pickpockets": "copet",
+    "fight": "tawuran",
+    "brawl": "tawuran",
+    "fire": "kebakaran",
+    "burning": "terbakar",
+    "burnt": "terbakar",
+    "smoke": "asap",
+    "flames": "api",
+    "earthquake": "gempa",
+    "landslide": "longsor",
+    "storm": "badai",
+    "whirlwind": "puting beliung",
+    "tornado": "puting beliung",
+    "illegal": "liar",
+    "permit": "izin",
+    "noise": "berisik",
+    "noisy": "berisik",
+    "loud": "berisik",
+    "exhaust": "knalpot",
+    "pollution": "polusi",
+}
+
 _URL = re.compile(r"(https?://|www\.)\S+", re.IGNORECASE)
-_MENTION = re.compile(r"[@#]\w+")
+_MENTION = re.compile(r"[@#](?=\w)")
 _REPEAT3 = re.compile(r"([a-z])\1{2,}")
 _TOKEN = re.compile(r"[a-z]+|\d+")
 _NUM_UNIT = re.compile(r"(\d+)(cm|m|meter|km|jam|menit|hari)\b")
@@ -350,12 +459,15 @@ def normalize_token(token: str) -> str:
     mapped = SLANG.get(token)
     if mapped is not None:
         return mapped
+    mapped = ENGLISH.get(token)
+    if mapped is not None:
+        return mapped
     return token
 
 
 def normalize(text: str) -> str:
     """The canonical form of a chat message, for the classifier's features."""
-    text = _MENTION.sub(" ", text)
+    text = _MENTION.sub("", text)
     out: list[str] = []
     for tok in tokens(text):
         if tok.isdigit():

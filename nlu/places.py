@@ -69,7 +69,7 @@ ALIASES: dict[str, list[str]] = {
     "mampang": ["kecamatan:Mampang Prapatan"],
     "priok": ["kecamatan:Tanjung Priok"],
     "tj priok": ["kecamatan:Tanjung Priok"],
-    "tanjung priok": ["kecamatan:Tanjung Priok"],
+    "tanjung priok": ["kecamatan:Tanjung Priok", "kelurahan:Tanjung Priuk@Tanjung Priok"],
     "tanjung priuk": ["kelurahan:Tanjung Priuk@Tanjung Priok", "kecamatan:Tanjung Priok"],
     "grogol petamburan": ["kecamatan:Grogol Petamburan"],
     "kep seribu": ["kota:Kepulauan Seribu"],
@@ -92,13 +92,20 @@ WEAK_NAMES = word_set(
     """
 )
 
-# words that never start a place name on their own, and other cities' names, kept out of fuzzy matching
-BLOCKED_FUZZY = word_set(
+# other cities' names: an n-gram holding one is never fuzzy-matched to a Jakarta name
+OTHER_CITIES = word_set(
     """
     makassar makasar bandung surabaya medan semarang bekasi depok tangerang bogor yogyakarta
     jogja malang solo palembang denpasar bali batam pekanbaru padang manado balikpapan samarinda
     pontianak banjarmasin lampung cirebon serang cilegon kupang ambon jayapura mataram sukabumi
-    karawang selatan utara barat timur tengah dalam raya kota pasar kampung pulau kali jalan
-    gang baru lama jakarta indonesia dki
+    karawang
+    """
+)
+
+# ordinary words inside place names: never fuzzy-matched alone, and never a name's base form
+GENERIC_WORDS = word_set(
+    """
+    selatan utara barat timur tengah dalam raya kota pasar kampung pulau kali jalan gang baru lama
+    jakarta indonesia dki pondok kebon rawa tanah bukit karang kelapa gunung duri jati cipinang
     """
 )
