@@ -11,7 +11,11 @@ TICKET_RE = re.compile(rf"^[{ALPHABET}]{{{LENGTH}}}$")
 
 
 def new_ticket() -> str:
-    return "".join(secrets.choice(ALPHABET) for _ in range(LENGTH))
+    """Six characters with at least one digit, so a bare code is never mistaken for a word ("BANJIR")."""
+    while True:
+        code = "".join(secrets.choice(ALPHABET) for _ in range(LENGTH))
+        if any(ch.isdigit() for ch in code):
+            return code
 
 
 def normalise_ticket(text: str) -> str | None:

@@ -104,7 +104,12 @@ class DialogEngine:
         informative = parse.location is not None or (
             parse.category != "lainnya" and parse.intent.confidence >= 0.5
         )
-        if informative or turn.form.awaiting in ("location", "description", "location_choice"):
+        if informative:
+            return False
+        if (
+            turn.form.awaiting in ("location", "description", "location_choice")
+            and len(turn.text.split()) < 5
+        ):
             return False  # a bare place name or a terse description has no language of its own
         return len(turn.text.split()) >= 3
 
@@ -194,14 +199,16 @@ class DialogEngine:
         parse = turn.parse
         msg = turn.message
         intent = parse.intent.name if parse else None
-        reportish = (
-            bool(msg.photos or msg.location)
-            or (
-                parse is not None
-                and parse.category != "lainnya"
-                and parse.intent.confidence >= flow.ANSWER_CATEGORY_CONFIDENCE
+        # Words alone start a report only when they read as a report in a language we know.
+        readable = parse is not None and (parse.language is not None or parse.location is not None)
+        confident = parse is not None and parse.intent.confidence >= flow.ANSWER_CATEGORY_CONFIDENCE
+        reportish = bool(msg.photos or msg.location) or (
+            readable
+            and parse is not None
+            and (
+                (parse.category != "lainnya" and confident)
+                or (intent == "lapor_lainnya" and len(turn.text.split()) >= flow.MIN_DESCRIPTION_WORDS)
             )
-            or (intent == "lapor_lainnya" and len(turn.text.split()) >= flow.MIN_DESCRIPTION_WORDS)
         )
         if not reportish:
             self._small_talk(turn, intent)

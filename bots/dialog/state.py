@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -38,7 +39,7 @@ class FormState:
 
     @classmethod
     def from_json(cls, raw: dict[str, Any] | None) -> FormState:
-        raw = dict(raw or {})
+        raw = copy.deepcopy(raw or {})  # never mutate the loaded JSON: the change would go unnoticed
         draft = Draft(**(raw.pop("draft", None) or {}))
         known = {k: v for k, v in raw.items() if k in cls.__dataclass_fields__}
         return cls(draft=draft, **known)

@@ -40,6 +40,7 @@ def test_ticket_codes_avoid_lookalike_characters() -> None:
     codes = {new_ticket() for _ in range(2000)}
     assert len(codes) > 1990
     assert all(len(c) == LENGTH and set(c) <= set(ALPHABET) for c in codes)
+    assert all(any(ch.isdigit() for ch in c) for c in codes)  # never a plain word
 
 
 def test_typed_tickets_are_normalised() -> None:
