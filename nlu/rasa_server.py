@@ -266,13 +266,15 @@ def train_model(
             "--out", str(work / "models"), "--fixed-model-name", name,
             "--num-threads", str(threads),
         ]  # fmt: skip
-        log_fn(f"training the Rasa NLU model {name} (a few minutes on a small CPU)")
+        train_log = model_dir / f"train-{name}.log"
+        log_fn(f"training the Rasa NLU model {name} (a few minutes on a small CPU; log: {train_log})")
         started = time.monotonic()
-        proc = subprocess.run(cmd, cwd=work, env=rasa_env(), capture_output=True, text=True)
+        with train_log.open("wb") as out:
+            proc = subprocess.run(cmd, cwd=work, env=rasa_env(), stdout=out, stderr=subprocess.STDOUT)
         produced = work / "models" / f"{name}.tar.gz"
         if proc.returncode != 0 or not produced.exists():
-            tail = "\n".join((proc.stdout + proc.stderr).splitlines()[-40:])
-            raise RuntimeError(f"rasa train nlu failed (exit {proc.returncode}):\n{tail}")
+            tail = "\n".join(train_log.read_text(errors="replace").splitlines()[-40:])
+            raise RuntimeError(f"rasa train nlu failed (exit {proc.returncode}), see {train_log}:\n{tail}")
         partial = model_dir / f".{name}.partial"
         shutil.copy(produced, partial)
         partial.replace(target)  # atomic: a concurrent reader never sees half a model
@@ -282,10 +284,13 @@ def train_model(
 
 
 def _prune(model_dir: Path, *, keep: int, current: Path) -> None:
+    """Keep the `keep` newest models (and their training logs); delete the older ones."""
     models = sorted(model_dir.glob("nlu-*.tar.gz"), key=lambda p: p.stat().st_mtime, reverse=True)
     for old in [m for m in models if m != current][max(0, keep - 1) :]:
         with contextlib.suppress(OSError):
             old.unlink()
+        with contextlib.suppress(OSError):
+            (model_dir / f"train-{old.name.removesuffix('.tar.gz')}.log").unlink()
 
 
 def latest_model(model_dir: Path | None = None) -> Path | None:
@@ -360,19 +365,24 @@ class RasaServer:
         self.stop()
 
 
-def wait_until_up(url: str, *, timeout: float, process: subprocess.Popen | None = None) -> bool:
-    """Poll `url`/status and `url`/ until one answers 200 (or the process dies, or time runs out)."""
+def wait_until_up(
+    url: str, *, timeout: float, process: subprocess.Popen | None = None, path: str = "/status"
+) -> bool:
+    """Poll `url + path` until it answers 200 (False if the process dies or time runs out).
+
+    For Rasa this must be /status, not /: Rasa answers / as soon as its HTTP server listens,
+    but /status only once the model is loaded (409 "No agent loaded" before that).
+    """
     deadline = time.monotonic() + timeout
     with httpx.Client(timeout=2.0) as client:
         while time.monotonic() < deadline:
             if process is not None and process.poll() is not None:
                 return False
-            for path in ("/status", "/"):
-                try:
-                    if client.get(url + path).status_code == 200:
-                        return True
-                except httpx.HTTPError:
-                    pass
+            try:
+                if client.get(url + path).status_code == 200:
+                    return True
+            except httpx.HTTPError:
+                pass
             time.sleep(0.5)
     return False
 
@@ -385,14 +395,16 @@ def start_server(
     timeout: float = 300.0,
     log_path: Path | None = None,
 ) -> RasaServer:
-    """Start `rasa run --enable-api` on 127.0.0.1:`port` and return once it answers HTTP.
+    """Start `rasa run --enable-api` on 127.0.0.1:`port`; return once its model is loaded.
 
     `model` defaults to `train_model()` (the cached model, trained if the data changed).
     The server's output goes to `log_path` (default: a file next to the model). Call
     `.stop()` (or use it as a context manager) to end it.
     """
     port = port or free_port()
-    model = model or train_model(venv=venv)
+    model = (model or train_model(venv=venv)).resolve()
+    if not model.is_file():
+        raise FileNotFoundError(f"no Rasa model at {model}")
     if log_path is None:
         log_path = model.parent / f"rasa-server-{port}.log"
     log_path.parent.mkdir(parents=True, exist_ok=True)
@@ -410,5 +422,5 @@ def start_server(
     if not wait_until_up(server.url, timeout=timeout, process=process):
         tail = server.log_tail()
         server.stop()
-        raise RuntimeError(f"the Rasa server on port {port} did not come up within {timeout:.0f}s:\n{tail}")
+        raise RuntimeError(f"the Rasa server on port {port} did not load {model} in {timeout:.0f}s:\n{tail}")
     return server
