@@ -103,3 +103,9 @@ def cli_env(
     get_settings.cache_clear()
     yield fresh_database_url
     get_settings.cache_clear()
+
+
+# The fake Telegram Bot API and Twilio servers (real HTTP on 127.0.0.1).
+from tests.fakes.fixtures import fake_telegram, fake_telegram_server, fake_twilio, fake_twilio_server  # noqa: E402
+
+__all__ = ["fake_telegram", "fake_telegram_server", "fake_twilio", "fake_twilio_server"]

@@ -79,15 +79,24 @@ def test_text_in_an_unknown_language(client: TestClient, session: Session) -> No
     assert "hanya mengerti" in chat.texts() or "only understand" in chat.texts()
 
 
-@pytest.mark.parametrize("attachment,word", [(Attachment.STICKER, "stiker"), (Attachment.VOICE, "pesan suara"),
-                                             (Attachment.DOCUMENT, "dokumen")])
-def test_stickers_voice_notes_and_documents(client: TestClient, session: Session, attachment: Attachment,
-                                            word: str) -> None:
+@pytest.mark.parametrize(
+    "attachment,word",
+    [(Attachment.STICKER, "stiker"), (Attachment.VOICE, "pesan suara"), (Attachment.DOCUMENT, "dokumen")],
+)
+def test_stickers_voice_notes_and_documents(
+    client: TestClient, session: Session, attachment: Attachment, word: str
+) -> None:
     chat = started(client)
     before = state_of(session, chat.session)
     pipeline = client.app.state.runtime.pipeline  # type: ignore[attr-defined]
-    outcome = pipeline.receive_sync(IncomingMessage(channel="web", chat_id=chat.session,
-                                                    platform_message_id=uuid.uuid4().hex, attachments=[attachment]))
+    outcome = pipeline.receive_sync(
+        IncomingMessage(
+            channel="web",
+            chat_id=chat.session,
+            platform_message_id=uuid.uuid4().hex,
+            attachments=[attachment],
+        )
+    )
     text = "\n".join(r["text"] for r in outcome.replies)
     assert word in text and "Di mana lokasinya" in text
     assert state_of(session, chat.session) == before
@@ -100,7 +109,9 @@ def test_bad_form_fields_are_refused_clearly(client: TestClient) -> None:
     assert response.status_code == 422 and response.json()["error"] == "bad_location"
 
 
-def test_a_photo_that_is_fine_is_stored_by_hash(client: TestClient, settings: Settings, session: Session) -> None:
+def test_a_photo_that_is_fine_is_stored_by_hash(
+    client: TestClient, settings: Settings, session: Session
+) -> None:
     chat = started(client)
     data = jpeg(color="blue")
     chat.send(photo=data)
@@ -112,6 +123,12 @@ def test_a_photo_that_is_fine_is_stored_by_hash(client: TestClient, settings: Se
     assert len(state_of(session, chat.session)["draft"]["photo_ids"]) == 1
     # the same photo again is stored once on disk
     pipeline = client.app.state.runtime.pipeline  # type: ignore[attr-defined]
-    pipeline.receive_sync(IncomingMessage(channel="web", chat_id=chat.session, platform_message_id="again-1",
-                                          photos=[Photo(data=data, content_type="image/jpeg")]))
+    pipeline.receive_sync(
+        IncomingMessage(
+            channel="web",
+            chat_id=chat.session,
+            platform_message_id="again-1",
+            photos=[Photo(data=data, content_type="image/jpeg")],
+        )
+    )
     assert len(list(settings.media_dir.rglob(f"{digest}.jpg"))) == 1

@@ -31,11 +31,18 @@ def test_cek_status_and_bare_ticket(client: TestClient, session: Session) -> Non
     chat, ticket = make_report(client)
     report = get_by_ticket(session, ticket=ticket)
     assert report is not None
-    change_status(session, report=report, to_status="diproses",
-                  actor=Actor(kind="official", name="Lurah", unit=report.unit), note="petugas meluncur")
+    change_status(
+        session,
+        report=report,
+        to_status="diproses",
+        actor=Actor(kind="official", name="Lurah", unit=report.unit),
+        note="petugas meluncur",
+    )
     other = WebChat(client)
     other.send(f"cek {ticket.lower()}")
-    assert ticket in other.texts() and "sedang diproses" in other.texts() and "petugas meluncur" in other.texts()
+    assert (
+        ticket in other.texts() and "sedang diproses" in other.texts() and "petugas meluncur" in other.texts()
+    )
     other.send(f"status {ticket}")
     assert "sedang diproses" in other.texts()
     other.send(ticket)

@@ -20,8 +20,9 @@ def test_first_message_with_category_place_and_photo_reaches_the_summary_without
     client: TestClient,
 ) -> None:
     chat = WebChat(client)
-    replies = chat.send("bnjr sepaha di jl kemang raya deket kemang village rt 04/02, mobil gk bisa lewat",
-                        photo=jpeg())
+    replies = chat.send(
+        "bnjr sepaha di jl kemang raya deket kemang village rt 04/02, mobil gk bisa lewat", photo=jpeg()
+    )
     assert len(replies) == 1, chat.texts()
     assert chat.buttons() == CONFIRM
     assert "Banjir" in replies[0]["text"] and "Kelurahan Bangka" in replies[0]["text"]
@@ -76,7 +77,9 @@ def test_a_name_that_is_both_kecamatan_and_kelurahan_is_asked(client: TestClient
     assert "bisa berarti beberapa tempat" in chat.texts()
     choices = chat.buttons()
     assert len(choices) == 2
-    kelurahan = next(b["value"] for r in chat.last for b in r["buttons"] if b["label"].startswith("Kelurahan"))
+    kelurahan = next(
+        b["value"] for r in chat.last for b in r["buttons"] if b["label"].startswith("Kelurahan")
+    )
     chat.press(kelurahan)
     assert "Kelurahan Gambir" in chat.texts() and chat.buttons() == CONFIRM
 
@@ -103,9 +106,7 @@ def test_exif_position_of_a_photo_is_offered_as_the_location(client: TestClient)
     assert "Melawai" in chat.texts()
 
 
-def test_emergency_gives_112_and_never_blocks_on_a_photo(
-    client: TestClient, session: Session
-) -> None:
+def test_emergency_gives_112_and_never_blocks_on_a_photo(client: TestClient, session: Session) -> None:
     chat = WebChat(client)
     chat.send("tolong ada kebakaran rumah di kel. bangka apinya besar")
     assert "112" in chat.texts()

@@ -15,9 +15,17 @@ class WebChat:
         self.language = language
         self.last: list[dict[str, Any]] = []
 
-    def send(self, text: str | None = None, *, photo: bytes | None = None, location: tuple[float, float] | None = None,
-             button: str | None = None, message_id: str | None = None, photo_type: str = "image/jpeg",
-             expect: int = 200) -> list[dict[str, Any]]:
+    def send(
+        self,
+        text: str | None = None,
+        *,
+        photo: bytes | None = None,
+        location: tuple[float, float] | None = None,
+        button: str | None = None,
+        message_id: str | None = None,
+        photo_type: str = "image/jpeg",
+        expect: int = 200,
+    ) -> list[dict[str, Any]]:
         data: dict[str, Any] = {"session": self.session}
         if text is not None:
             data["text"] = text
@@ -28,8 +36,9 @@ class WebChat:
         if message_id is not None:
             data["message_id"] = message_id
         files = {"photo": ("photo.jpg", photo, photo_type)} if photo is not None else None
-        response = self.client.post("/chat/web/messages", data=data, files=files,
-                                    headers={"Accept-Language": self.language})
+        response = self.client.post(
+            "/chat/web/messages", data=data, files=files, headers={"Accept-Language": self.language}
+        )
         assert response.status_code == expect, response.text
         self.last = response.json().get("replies", [])
         return self.last
