@@ -8,7 +8,9 @@ from fractions import Fraction
 from PIL import Image
 
 
-def jpeg(width: int = 64, height: int = 48, color: str = "red", gps: tuple[float, float] | None = None) -> bytes:
+def jpeg(
+    width: int = 64, height: int = 48, color: str = "red", gps: tuple[float, float] | None = None
+) -> bytes:
     image = Image.new("RGB", (width, height), color)
     buffer = io.BytesIO()
     if gps is None:

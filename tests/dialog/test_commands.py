@@ -28,7 +28,7 @@ def test_batal_cancels_the_report_in_progress(client: TestClient) -> None:
 
 
 def test_cek_status_and_bare_ticket(client: TestClient, session: Session) -> None:
-    chat, ticket = make_report(client)
+    _chat, ticket = make_report(client)
     report = get_by_ticket(session, ticket=ticket)
     assert report is not None
     change_status(

@@ -1,4 +1,4 @@
-"""A whole report over WhatsApp: signed Twilio webhooks in, replies out through the worker to a fake Twilio."""
+"""A whole report over WhatsApp: signed Twilio webhooks in, replies out through the worker to fake Twilio."""
 
 import uuid
 from collections.abc import Iterator
