@@ -326,6 +326,7 @@ class RasaServer:
     model: Path
     log_path: Path | None = None
     _log_file: IO[bytes] | None = field(default=None, repr=False)
+    _remove_log: bool = field(default=False, repr=False)
 
     @property
     def url(self) -> str:
@@ -357,6 +358,9 @@ class RasaServer:
         if self._log_file:
             self._log_file.close()
             self._log_file = None
+        if self._remove_log and self.log_path:
+            with contextlib.suppress(OSError):
+                self.log_path.unlink()
 
     def __enter__(self) -> RasaServer:
         return self
@@ -398,15 +402,16 @@ def start_server(
     """Start `rasa run --enable-api` on 127.0.0.1:`port`; return once its model is loaded.
 
     `model` defaults to `train_model()` (the cached model, trained if the data changed).
-    The server's output goes to `log_path` (default: a file next to the model). Call
-    `.stop()` (or use it as a context manager) to end it.
+    The server's output goes to `log_path` (default: a file next to the model, removed by
+    `.stop()`). Call `.stop()` (or use it as a context manager) to end it.
     """
     port = port or free_port()
     model = (model or train_model(venv=venv)).resolve()
     if not model.is_file():
         raise FileNotFoundError(f"no Rasa model at {model}")
+    own_log = log_path is None
     if log_path is None:
-        log_path = model.parent / f"rasa-server-{port}.log"
+        log_path = model.parent / f"rasa-server-{port}.log"  # removed again by stop()
     log_path.parent.mkdir(parents=True, exist_ok=True)
     log_file = log_path.open("wb")
     process = subprocess.Popen(
@@ -421,6 +426,8 @@ def start_server(
     server = RasaServer(process=process, port=port, model=model, log_path=log_path, _log_file=log_file)
     if not wait_until_up(server.url, timeout=timeout, process=process):
         tail = server.log_tail()
+        server._remove_log = own_log
         server.stop()
         raise RuntimeError(f"the Rasa server on port {port} did not load {model} in {timeout:.0f}s:\n{tail}")
+    server._remove_log = own_log
     return server

@@ -33,9 +33,9 @@ KEMANG = ResolvedPlace(
     matched_text="kemang",
 )
 
-# An answer of Rasa 3.6.21's POST /model/parse as recorded from a real server (DIETClassifier +
-# EntitySynonymMapper), trimmed to five intents; the rw entity stands for a regex extractor's
-# (no confidence).
+# Rasa 3.6.21's POST /model/parse answer for this text, recorded from a real server trained on this
+# project's data (DIETClassifier + EntitySynonymMapper), with intent_ranking trimmed to five and two
+# entities added: rt as DIET gives it, rw as a regex extractor gives it (without a confidence).
 RECORDED: dict[str, Any] = {
     "text": "bnjr sepaha di jl kemang raya deket kemang village rt 04/02",
     "intent": {"name": "lapor_banjir", "confidence": 0.9988216757774353},
@@ -355,3 +355,31 @@ def test_real_rasa_server(real_rasa: rasa_server.RasaServer) -> None:
     assert flood.entity("rt") in ("04", "4", None)
     for ent in flood.entities:  # offsets point into the text
         assert flood.text[ent.start : ent.end]
+
+
+# --------------------------------------------------------------------------- nlu.rasa_server
+
+
+def test_serve_command_runs_the_http_api_on_loopback(tmp_path) -> None:
+    cmd = rasa_server.serve_command(tmp_path / "m.tar.gz", 5123, venv=tmp_path / "venv")
+    assert cmd[0] == str(tmp_path / "venv" / "bin" / "python")
+    assert cmd[1:5] == ["-m", "rasa", "run", "--enable-api"]
+    assert cmd[cmd.index("-m", 2) + 1] == str(tmp_path / "m.tar.gz")
+    assert cmd[cmd.index("-p") + 1] == "5123"
+    assert cmd[cmd.index("-i") + 1] == "127.0.0.1"
+
+
+def test_train_model_reuses_the_cached_model(tmp_path) -> None:
+    data = tmp_path / "nlu.yml"
+    data.write_text('version: "3.1"\nnlu: []\n')
+    key = rasa_server.model_key(data)
+    cached = tmp_path / "models" / f"nlu-{key}.tar.gz"
+    cached.parent.mkdir()
+    cached.write_bytes(b"a model")
+    # no venv at all: a cache hit must not need Rasa
+    found = rasa_server.train_model(nlu_data=data, model_dir=cached.parent, venv=tmp_path / "none")
+    assert found == cached
+    data.write_text('version: "3.1"\nnlu:\n- intent: sapa\n  examples: |\n    - halo\n')
+    assert rasa_server.model_key(data) != key  # changed data: another model
+    with pytest.raises(RuntimeError, match="rasa-setup"):
+        rasa_server.train_model(nlu_data=data, model_dir=cached.parent, venv=tmp_path / "none")
