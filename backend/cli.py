@@ -35,7 +35,11 @@ reports_app = typer.Typer(
 app.add_typer(db_app, name="db")
 app.add_typer(areas_app, name="areas")
 app.add_typer(officials_app, name="officials")
+telegram_app = typer.Typer(
+    help="Telegram. Example: `aduan telegram poll` (development, no public URL needed).", no_args_is_help=True
+)
 app.add_typer(reports_app, name="reports")
+app.add_typer(telegram_app, name="telegram")
 
 console = Console()
 err = Console(stderr=True)
@@ -79,7 +83,113 @@ def serve(
     console.print(
         f"Aduan on http://{host}:{port} (database {settings.database_url}, region {settings.region})"
     )
+    console.print(
+        f"channels on: {', '.join(enabled_channels(settings))}; web chat at http://{host}:{port}/chat"
+    )
     uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+
+
+def enabled_channels(settings: Settings) -> list[str]:
+    """A channel whose settings are absent is simply off."""
+    names = ["web"] if settings.web_chat else []
+    if settings.telegram_token:
+        names.append("telegram")
+    if settings.twilio_account_sid and settings.twilio_auth_token and settings.whatsapp_from:
+        names.append("whatsapp")
+    return names
+
+
+@app.command()
+def worker() -> None:
+    """Send what the outbox holds (its own process; `aduan serve` runs one inside in the embedded default).
+
+    Example: `ADUAN_DATABASE_URL=postgresql://postgres@127.0.0.1/aduan aduan worker`
+    """
+    import asyncio
+    import signal
+
+    from backend.main import build_channels
+    from backend.notifications.worker import OutboxWorker
+    from bots.channels.senders import channel_sender
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    settings = get_settings()
+    channels = build_channels(settings)
+    if not channels:
+        _fail("no push channel is configured (set ADUAN_TELEGRAM_TOKEN or the ADUAN_TWILIO_* settings)")
+
+    async def main() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        database = Database(settings.database_url)
+        try:
+            await OutboxWorker(database, {n: channel_sender(c) for n, c in channels.items()}).run(stop)
+        finally:
+            for channel in channels.values():
+                await channel.close()
+            database.dispose()
+
+    console.print(f"worker sending for: {', '.join(channels)}")
+    asyncio.run(main())
+
+
+@telegram_app.command("poll")
+def telegram_poll() -> None:
+    """Development: answer Telegram by long polling instead of a webhook (deletes the webhook).
+
+    Example: `ADUAN_TELEGRAM_TOKEN=123:abc aduan telegram poll`
+    """
+    import asyncio
+
+    from backend.main import create_app
+    from bots.channels.telegram import run_polling
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    settings = get_settings()
+    if not settings.telegram_token:
+        _fail("set ADUAN_TELEGRAM_TOKEN first")
+    application = create_app(settings)
+
+    async def main() -> None:
+        async with application.router.lifespan_context(application):
+            runtime = application.state.runtime
+            await run_polling(runtime.channels["telegram"], runtime.pipeline)
+
+    console.print("polling Telegram; Ctrl+C stops")
+    asyncio.run(main())
+
+
+@telegram_app.command("set-webhook")
+def telegram_set_webhook(
+    url: Annotated[
+        str | None, typer.Option(help="Public URL; default ADUAN_BASE_URL/webhooks/telegram")
+    ] = None,
+) -> None:
+    """Register the webhook with Telegram, with ADUAN_TELEGRAM_WEBHOOK_SECRET as its secret token.
+
+    Example: `ADUAN_BASE_URL=https://aduan.example.id aduan telegram set-webhook`
+    """
+    import asyncio
+
+    from bots.channels.telegram import TelegramChannel, set_webhook
+
+    settings = get_settings()
+    if not settings.telegram_token or not settings.telegram_webhook_secret:
+        _fail("set ADUAN_TELEGRAM_TOKEN and ADUAN_TELEGRAM_WEBHOOK_SECRET first")
+    secret = settings.telegram_webhook_secret.get_secret_value() if settings.telegram_webhook_secret else ""
+    target = url or f"{settings.base_url.rstrip('/')}/webhooks/telegram"
+
+    async def main() -> None:
+        channel = TelegramChannel(settings)
+        try:
+            await set_webhook(channel, target, secret)
+        finally:
+            await channel.close()
+
+    asyncio.run(main())
+    console.print(f"webhook set: {target}")
 
 
 @db_app.command("upgrade")

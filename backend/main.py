@@ -62,7 +62,7 @@ def create_app(settings: Settings | None = None, *, db: Any | None = None, prepa
     database = db or Database(settings.database_url)
     settings.media_dir.mkdir(parents=True, exist_ok=True)
     pipeline = InboundPipeline(database, engine=None)  # type: ignore[arg-type] - the engine comes at start
-    channels = _build_channels(settings)
+    channels = build_channels(settings)
     runtime = Runtime(pipeline=pipeline, channels=channels)
 
     @asynccontextmanager
@@ -108,7 +108,7 @@ def create_app(settings: Settings | None = None, *, db: Any | None = None, prepa
     return app
 
 
-def _build_channels(settings: Settings) -> dict[str, Channel]:
+def build_channels(settings: Settings) -> dict[str, Channel]:
     """The push channels whose settings are present; a channel without settings is simply off."""
     channels: dict[str, Channel] = {}
     if settings.telegram_token:

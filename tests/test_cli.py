@@ -18,6 +18,9 @@ COMMANDS = [
     ["officials", "invite"],
     ["officials", "seed"],
     ["reports", "create"],
+    ["worker"],
+    ["telegram", "poll"],
+    ["telegram", "set-webhook"],
 ]
 
 
