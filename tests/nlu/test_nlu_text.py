@@ -50,8 +50,8 @@ def test_entities_depth_rt_rw_street_with_exact_offsets() -> None:
 
 @pytest.mark.parametrize(
     ("text", "depth"),
-    [("air udah 50 cm", "50 cm"), ("genangan setinggi lutut", "setinggi lutut"), ("banjir 30-40cm", "30-40cm"),
-     ("water is knee-deep", "knee-deep"), ("selutut nih", "selutut")],
+    [("air udah 50 cm", "50 cm"), ("genangan setinggi lutut", "setinggi lutut"),
+     ("banjir 30-40cm", "30-40cm"), ("water is knee-deep", "knee-deep"), ("selutut nih", "selutut")],
 )  # fmt: skip
 def test_depth_forms(text: str, depth: str) -> None:
     assert entity_values(text)["kedalaman"] == depth
