@@ -31,7 +31,7 @@ class Area(Base):
     centroid_lon: Mapped[float | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
-    parent: Mapped[Area | None] = relationship(remote_side=[id], lazy="joined", join_depth=3)
+    parent: Mapped[Area | None] = relationship(remote_side=[id])
 
     def ancestor(self, level: str) -> Area | None:
         node: Area | None = self

@@ -6,7 +6,8 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from backend import metrics
@@ -27,15 +28,25 @@ def conversation_for(
         stmt = stmt.with_for_update()
     conversation = session.scalar(stmt)
     if conversation is None:
-        try:
-            with session.begin_nested():
-                conversation = Conversation(
-                    channel=channel, chat_id=chat_id, display_name=display_name, state={}
-                )
-                session.add(conversation)
-        except IntegrityError:  # another process opened it a moment ago
-            conversation = session.scalar(stmt)
-            assert conversation is not None
+        # Two first messages of one chat may race: the unique pair decides, and both read the winner.
+        now = utcnow()
+        session.execute(
+            _insert(session, Conversation)
+            .values(
+                channel=channel,
+                chat_id=chat_id,
+                display_name=display_name,
+                state={},
+                language="id",
+                mode="bot",
+                failures=0,
+                created_at=now,
+                updated_at=now,
+            )
+            .on_conflict_do_nothing(index_elements=["channel", "chat_id"])
+        )
+        conversation = session.scalar(stmt)
+        assert conversation is not None
     elif display_name and conversation.display_name != display_name:
         conversation.display_name = display_name
     return conversation
@@ -51,31 +62,33 @@ def record_inbound(
 ) -> bool:
     """Store an inbound message once. False when this platform id was seen before (a retried webhook)."""
     channel = conversation.channel
-    seen = session.scalar(
-        select(InboundMessage.id).where(
-            InboundMessage.channel == channel, InboundMessage.platform_message_id == platform_message_id
+    received = now or utcnow()
+    inserted = session.execute(
+        _insert(session, InboundMessage)
+        .values(
+            channel=channel,
+            platform_message_id=platform_message_id,
+            conversation_id=conversation.id,
+            received_at=received,
         )
-    )
-    if seen is not None:
+        .on_conflict_do_nothing(index_elements=["channel", "platform_message_id"])
+        .returning(InboundMessage.id)
+    ).scalar()
+    if inserted is None:
         return False
-    try:
-        with session.begin_nested():
-            session.add(
-                InboundMessage(
-                    channel=channel,
-                    platform_message_id=platform_message_id,
-                    conversation_id=conversation.id,
-                    received_at=now or utcnow(),
-                )
-            )
-    except IntegrityError:
-        return False
-    conversation.last_inbound_at = now or utcnow()
+    conversation.last_inbound_at = received
     session.add(
         TranscriptEntry(conversation_id=conversation.id, direction="in", author="citizen", text=summary)
     )
     metrics.INBOUND_MESSAGES.labels(channel=channel).inc()
     return True
+
+
+def _insert(session: Session, model: type[Any]) -> Any:
+    """INSERT with ON CONFLICT support for the session's database (SQLite or PostgreSQL)."""
+    if session.get_bind().dialect.name == "postgresql":
+        return pg_insert(model)
+    return sqlite_insert(model)
 
 
 def send_to_chat(
