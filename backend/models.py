@@ -4,6 +4,7 @@ from backend.areas.models import Area
 from backend.conversations.models import Conversation, InboundMessage, TranscriptEntry
 from backend.notifications.models import OutboxMessage
 from backend.officials.models import ChatIdentity, InviteCode, Official, Unit
+from backend.public.models import Open311Key, Open311Request
 from backend.reports.models import InformedUnit, Photo, Report, ReportEvent
 
 __all__ = [
@@ -14,6 +15,8 @@ __all__ = [
     "InformedUnit",
     "InviteCode",
     "Official",
+    "Open311Key",
+    "Open311Request",
     "OutboxMessage",
     "Photo",
     "Report",
