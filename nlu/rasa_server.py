@@ -133,6 +133,29 @@ def _python_version(python: Path) -> tuple[int, int] | None:
         return None
 
 
+def _parent_death_signal() -> Callable[[], None] | None:
+    """A preexec_fn that makes the child get SIGTERM when this process dies (Linux), else None.
+
+    So a test run or a benchmark that is killed (a CI timeout) does not leave a Rasa server or a
+    training run behind.
+    """
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        prctl = libc.prctl
+    except (OSError, AttributeError):
+        return None
+    pr_set_pdeathsig = 1
+
+    def preexec() -> None:
+        prctl(pr_set_pdeathsig, signal.SIGTERM)
+
+    return preexec
+
+
 def rasa_env() -> dict[str, str]:
     """The environment of every Rasa subprocess: clean of this project's venv, quiet, offline."""
     env = {k: v for k, v in os.environ.items() if k not in ("VIRTUAL_ENV", "PYTHONPATH", "PYTHONHOME")}
@@ -270,7 +293,14 @@ def train_model(
         log_fn(f"training the Rasa NLU model {name} (a few minutes on a small CPU; log: {train_log})")
         started = time.monotonic()
         with train_log.open("wb") as out:
-            proc = subprocess.run(cmd, cwd=work, env=rasa_env(), stdout=out, stderr=subprocess.STDOUT)
+            proc = subprocess.run(
+                cmd,
+                cwd=work,
+                env=rasa_env(),
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                preexec_fn=_parent_death_signal(),
+            )
         produced = work / "models" / f"{name}.tar.gz"
         if proc.returncode != 0 or not produced.exists():
             tail = "\n".join(train_log.read_text(errors="replace").splitlines()[-40:])
@@ -422,6 +452,7 @@ def start_server(
         stderr=subprocess.STDOUT,
         stdin=subprocess.DEVNULL,
         start_new_session=True,  # its own process group: stop() ends it and all it started
+        preexec_fn=_parent_death_signal(),  # and it ends when this process dies
     )
     server = RasaServer(process=process, port=port, model=model, log_path=log_path, _log_file=log_file)
     if not wait_until_up(server.url, timeout=timeout, process=process):
