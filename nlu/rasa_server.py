@@ -174,14 +174,22 @@ def rasa_env() -> dict[str, str]:
 # --------------------------------------------------------------------------- setup
 
 
+# rasa imports at the pinned version, and the heavy parts it loads lazily are there (cheap: no TF import)
+_INSTALLED_CHECK = (
+    "import importlib.util as u, rasa; "
+    "missing = [m for m in ('tensorflow', 'tensorflow_text', 'sanic', 'sklearn') if u.find_spec(m) is None]; "
+    "print('missing: ' + ' '.join(missing) if missing else rasa.__version__)"
+)
+
+
 def rasa_installed(venv: Path | None = None) -> bool:
-    """True when the venv's python imports rasa at the pinned version."""
+    """True when the venv's python imports rasa at the pinned version (with TensorFlow and Sanic)."""
     python = rasa_python(venv)
     if not python.exists():
         return False
     try:
         out = subprocess.run(
-            [str(python), "-c", "import rasa; print(rasa.__version__)"],
+            [str(python), "-c", _INSTALLED_CHECK],
             capture_output=True,
             text=True,
             timeout=120,
