@@ -341,6 +341,32 @@ def reports_create(
         typer.echo(json.dumps({"ticket": report.ticket, "unit": report.unit.name if report.unit else None}))
 
 
+open311_app = typer.Typer(
+    help="Open311 GeoReport v2 partners. Example: `aduan open311 add-key \"LAPOR!\"`.", no_args_is_help=True
+)
+app.add_typer(open311_app, name="open311")
+
+
+@open311_app.command("add-key")
+def open311_add_key(
+    name: Annotated[str, typer.Argument(help="The partner system, e.g. \"Email desk\" or \"LAPOR!\".")],
+) -> None:
+    """Create an API key for a partner system; the key is printed once and only its hash is stored.
+
+    Example: `aduan open311 add-key "Twitter desk"`
+    """
+    from backend.public.open311 import add_key
+
+    with _session() as (_settings, session):
+        try:
+            row, key = add_key(session, name=name)
+        except ValueError as exc:
+            _fail(str(exc))
+            return
+    console.print(f"Open311 API key for [bold]{row.name}[/bold] (shown once, store it now):")
+    print(key)
+
+
 def _mount_nlu() -> None:
     try:
         from nlu.cli import app as nlu_app

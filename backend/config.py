@@ -44,6 +44,11 @@ class Settings(BaseSettings):
     twilio_api_url: str | None = None  # only for tests and private gateways
     whatsapp_from: str | None = None
 
+    # Public map: a tile URL template ("https://tile.example.org/{z}/{x}/{y}.png"); empty = no tiles, the
+    # map shows the kelurahan boundaries and the markers on a plain background (nothing fetched outside).
+    map_tiles_url: str = ""
+    map_tiles_attribution: str = ""
+
 
 @lru_cache
 def get_settings() -> Settings:

@@ -133,6 +133,9 @@ async def _start_worker(settings: Settings, database: Any, runtime: Runtime, sto
 
 def _add_routes(app: FastAPI, settings: Settings, runtime: Runtime) -> None:
     from nlu.router import router as nlu_router
+    from backend.public.open311_router import router as open311_router
+    from backend.public.router import STATIC_DIR as PUBLIC_STATIC_DIR
+    from backend.public.router import router as public_router
 
     @app.get("/healthz", tags=["ops"])
     def healthz() -> dict[str, str]:
@@ -144,6 +147,9 @@ def _add_routes(app: FastAPI, settings: Settings, runtime: Runtime) -> None:
 
     app.include_router(reports_router)
     app.include_router(nlu_router, tags=["nlu"])
+    app.include_router(public_router)
+    app.include_router(open311_router)
+    app.mount("/public/static", StaticFiles(directory=PUBLIC_STATIC_DIR), name="public-static")
     if settings.web_chat:
         app.include_router(build_web_router(runtime.pipeline, settings.max_photo_bytes))
     if "telegram" in runtime.channels:

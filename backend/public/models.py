@@ -33,6 +33,9 @@ class Open311Request(Base):
     token: Mapped[str] = mapped_column(String(40), unique=True)
     report_id: Mapped[int | None] = mapped_column(ForeignKey("reports.id", ondelete="CASCADE"), index=True)
     key_id: Mapped[int] = mapped_column(ForeignKey("open311_keys.id"), index=True)
+    # The person's contact as the partner sent it: for the staff only, never shown publicly.
+    contact_email: Mapped[str | None] = mapped_column(String(200))
+    contact_phone: Mapped[str | None] = mapped_column(String(64))
     # Extra Open311 fields, kept for the staff (never shown publicly: media_url may point anywhere).
     attributes: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     media_url: Mapped[str | None] = mapped_column(Text)

@@ -37,6 +37,8 @@ def upgrade() -> None:
         sa.Column("token", sa.String(length=40), nullable=False),
         sa.Column("report_id", sa.Integer(), nullable=True),
         sa.Column("key_id", sa.Integer(), nullable=False),
+        sa.Column("contact_email", sa.String(length=200), nullable=True),
+        sa.Column("contact_phone", sa.String(length=64), nullable=True),
         sa.Column("attributes", sa.JSON(), nullable=False),
         sa.Column("media_url", sa.Text(), nullable=True),
         sa.Column("created_at", backend.db.UtcDateTime(timezone=True), nullable=False),
