@@ -132,10 +132,10 @@ async def _start_worker(settings: Settings, database: Any, runtime: Runtime, sto
 
 
 def _add_routes(app: FastAPI, settings: Settings, runtime: Runtime) -> None:
-    from nlu.router import router as nlu_router
     from backend.public.open311_router import router as open311_router
     from backend.public.router import STATIC_DIR as PUBLIC_STATIC_DIR
     from backend.public.router import router as public_router
+    from nlu.router import router as nlu_router
 
     @app.get("/healthz", tags=["ops"])
     def healthz() -> dict[str, str]:
