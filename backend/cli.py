@@ -342,14 +342,14 @@ def reports_create(
 
 
 open311_app = typer.Typer(
-    help="Open311 GeoReport v2 partners. Example: `aduan open311 add-key \"LAPOR!\"`.", no_args_is_help=True
+    help='Open311 GeoReport v2 partners. Example: `aduan open311 add-key "LAPOR!"`.', no_args_is_help=True
 )
 app.add_typer(open311_app, name="open311")
 
 
 @open311_app.command("add-key")
 def open311_add_key(
-    name: Annotated[str, typer.Argument(help="The partner system, e.g. \"Email desk\" or \"LAPOR!\".")],
+    name: Annotated[str, typer.Argument(help='The partner system, e.g. "Email desk" or "LAPOR!".')],
 ) -> None:
     """Create an API key for a partner system; the key is printed once and only its hash is stored.
 
