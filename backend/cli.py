@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from backend.config import Settings, get_settings
 from backend.db import Database
+from backend.wiring import install_report_hooks
 
 app = typer.Typer(
     help="Aduan: citizen reports through chat. Example: `aduan serve` runs everything on this machine.",
@@ -52,6 +53,7 @@ def _session(prepare: bool = True) -> Iterator[tuple[Settings, Session]]:
         from backend.bootstrap import prepare_database
 
         prepare_database(settings)
+    install_report_hooks(settings)
     database = Database(settings.database_url)
     try:
         with database.session() as session:
@@ -101,19 +103,22 @@ def enabled_channels(settings: Settings) -> list[str]:
 
 @app.command()
 def worker() -> None:
-    """Send what the outbox holds (its own process; `aduan serve` runs one inside in the embedded default).
+    """Send what the outbox holds and escalate overdue reports every minute (`aduan serve` does both
+    inside in the embedded default).
 
     Example: `ADUAN_DATABASE_URL=postgresql://postgres@127.0.0.1/aduan aduan worker`
     """
     import asyncio
     import signal
 
+    from backend.escalation.ticker import run_sla_loop
     from backend.main import build_channels
-    from backend.notifications.worker import OutboxWorker
+    from backend.notifications.worker import OutboxWorker, WorkerConfig
     from bots.channels.senders import channel_sender
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     settings = get_settings()
+    install_report_hooks(settings)
     channels = build_channels(settings)
     if not channels:
         _fail("no push channel is configured (set ADUAN_TELEGRAM_TOKEN or the ADUAN_TWILIO_* settings)")
@@ -124,8 +129,12 @@ def worker() -> None:
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
         database = Database(settings.database_url)
+        senders = {n: channel_sender(c) for n, c in channels.items()}
+        worker = OutboxWorker(database, senders, WorkerConfig.from_settings(settings))
         try:
-            await OutboxWorker(database, {n: channel_sender(c) for n, c in channels.items()}).run(stop)
+            await asyncio.gather(
+                worker.run(stop), run_sla_loop(database, stop, settings.sla_check_interval_seconds)
+            )
         finally:
             for channel in channels.values():
                 await channel.close()
@@ -365,6 +374,45 @@ def open311_add_key(
             return
     console.print(f"Open311 API key for [bold]{row.name}[/bold] (shown once, store it now):")
     print(key)
+
+
+sla_app = typer.Typer(help="Deadlines and escalation. Example: `aduan sla check`.", no_args_is_help=True)
+app.add_typer(sla_app, name="sla")
+
+
+@sla_app.command("check")
+def sla_check(
+    at: Annotated[
+        str | None, typer.Option(help="Run as if at this ISO time, e.g. 2026-11-25T10:00:00+07:00")
+    ] = None,
+) -> None:
+    """Run one escalation pass and print what it escalated (the worker runs it every minute).
+
+    Example: `aduan sla check --at 2026-11-26T08:00:00+07:00`
+    """
+    from datetime import UTC, datetime
+
+    from backend.escalation.ticker import run_sla_check
+
+    when = None
+    if at:
+        try:
+            when = datetime.fromisoformat(at)
+        except ValueError:
+            _fail(f"--at must be an ISO time such as 2026-11-25T10:00:00+07:00, not {at!r}")
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=UTC)
+    settings = get_settings()
+    from backend.bootstrap import prepare_database
+
+    prepare_database(settings)
+    install_report_hooks(settings)
+    database = Database(settings.database_url)
+    try:
+        done = run_sla_check(database, now=when)
+    finally:
+        database.dispose()
+    typer.echo(json.dumps([e.__dict__ for e in done], ensure_ascii=False))
 
 
 def _mount_nlu() -> None:

@@ -43,6 +43,17 @@ class Settings(BaseSettings):
     twilio_auth_token: SecretStr | None = None
     twilio_api_url: str | None = None  # only for tests and private gateways
     whatsapp_from: str | None = None
+    # WhatsApp's 24-hour rule: approved templates (Twilio Content SIDs) per notification kind, as JSON,
+    # e.g. {"status_changed": "HX...", "new_report": "HX..."}; used when the person's last message is older.
+    whatsapp_templates: dict[str, str] = {}
+
+    # Outbox worker: platform limits (messages per second) and retries
+    telegram_rate_per_second: float = 30.0
+    chat_rate_per_second: float = 1.0
+    chat_burst: int = 3
+    outbox_max_attempts: int = 8
+    outbox_lease_seconds: float = 60.0
+    sla_check_interval_seconds: float = 60.0
 
     # Public map: a tile URL template ("https://tile.example.org/{z}/{x}/{y}.png"); empty = no tiles, the
     # map shows the kelurahan boundaries and the markers on a plain background (nothing fetched outside).

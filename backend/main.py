@@ -20,9 +20,11 @@ from backend.areas.service import get_locator, place_records, region_title
 from backend.bootstrap import prepare_database
 from backend.config import Settings, get_settings
 from backend.db import Database
-from backend.notifications.worker import OutboxWorker
+from backend.escalation.ticker import run_sla_loop
+from backend.notifications.worker import OutboxWorker, WorkerConfig
 from backend.observability import MetricsMiddleware
 from backend.reports.router import router as reports_router
+from backend.wiring import install_report_hooks
 from bots.channels.base import Channel
 from bots.channels.senders import channel_sender
 from bots.channels.web import build_web_router
@@ -61,6 +63,7 @@ def create_app(settings: Settings | None = None, *, db: Any | None = None, prepa
     settings = settings or get_settings()
     database = db or Database(settings.database_url)
     settings.media_dir.mkdir(parents=True, exist_ok=True)
+    install_report_hooks(settings)
     pipeline = InboundPipeline(database, engine=None)  # type: ignore[arg-type] - the engine comes at start
     channels = build_channels(settings)
     runtime = Runtime(pipeline=pipeline, channels=channels)
@@ -123,12 +126,17 @@ def build_channels(settings: Settings) -> dict[str, Channel]:
 
 
 async def _start_worker(settings: Settings, database: Any, runtime: Runtime, stop: asyncio.Event) -> Any:
-    if not settings.embedded_worker or not runtime.channels:
+    """The embedded default: the SLA timer and (with a push channel) the outbox worker in this process."""
+    if not settings.embedded_worker:
         return None
-    worker = OutboxWorker(database, {name: channel_sender(ch) for name, ch in runtime.channels.items()})
-    runtime.worker = worker
-    runtime.pipeline.on_outbox = worker.notify
-    return asyncio.create_task(worker.run(stop))
+    tasks = [asyncio.create_task(run_sla_loop(database, stop, settings.sla_check_interval_seconds))]
+    if runtime.channels:
+        senders = {name: channel_sender(ch) for name, ch in runtime.channels.items()}
+        worker = OutboxWorker(database, senders, WorkerConfig.from_settings(settings))
+        runtime.worker = worker
+        runtime.pipeline.on_outbox = worker.notify
+        tasks.append(asyncio.create_task(worker.run(stop)))
+    return asyncio.gather(*tasks)
 
 
 def _add_routes(app: FastAPI, settings: Settings, runtime: Runtime) -> None:

@@ -2,15 +2,18 @@
 
 from backend.areas.models import Area
 from backend.conversations.models import Conversation, InboundMessage, TranscriptEntry
+from backend.escalation.models import Deadline
 from backend.notifications.models import OutboxMessage
 from backend.officials.models import ChatIdentity, InviteCode, Official, Unit
 from backend.public.models import Open311Key, Open311Request
-from backend.reports.models import InformedUnit, Photo, Report, ReportEvent
+from backend.reports.models import Follower, InformedUnit, Photo, Report, ReportEvent
 
 __all__ = [
     "Area",
     "ChatIdentity",
     "Conversation",
+    "Deadline",
+    "Follower",
     "InboundMessage",
     "InformedUnit",
     "InviteCode",

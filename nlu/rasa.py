@@ -184,7 +184,11 @@ class RasaEngine(NluEngine):
         if self.gazetteer is None:
             return None
         try:
-            return self.gazetteer.resolve(text, lokasi_phrase=lokasi)
+            # The whole text first, exactly as the builtin engine reads places, so the dialog cannot tell
+            # the engines apart; DIET's lokasi phrase only when the text alone names no known place.
+            return self.gazetteer.resolve(text) or (
+                self.gazetteer.resolve(text, lokasi_phrase=lokasi) if lokasi else None
+            )
         except Exception:
             log.exception("place resolution failed for %r", text[:200])
             return None

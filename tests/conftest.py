@@ -14,6 +14,7 @@ from backend.bootstrap import prepare_database
 from backend.config import Settings, get_settings
 from backend.db import Database
 from backend.main import create_app
+from backend.wiring import install_report_hooks
 from tests.dbs import ConnectionDatabase, temporary_database
 
 DB_KINDS = ["sqlite", "postgresql"]
@@ -42,6 +43,12 @@ def prepared_db(database_url: str) -> Iterator[Database]:
     database = Database(database_url)
     yield database
     database.dispose()
+
+
+@pytest.fixture(autouse=True)
+def report_hooks(tmp_path: Path) -> None:
+    """Deadlines and notifications follow every report change, as in the app."""
+    install_report_hooks(Settings(base_url="http://testserver", media_dir=tmp_path / "media"))
 
 
 @pytest.fixture

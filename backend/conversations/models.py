@@ -28,6 +28,8 @@ class Conversation(Base):
     handover_reason: Mapped[str | None] = mapped_column(String(32))
     handover_requested_at: Mapped[datetime | None]
     failures: Mapped[int] = mapped_column(default=0)
+    invite_failures: Mapped[int] = mapped_column(default=0)  # wrong invite codes in a row
+    invite_blocked_until: Mapped[datetime | None]
     last_inbound_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

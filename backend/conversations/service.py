@@ -104,6 +104,7 @@ def send_to_chat(
     kind: str = "reply",
     author: str = "bot",
     conversation: Conversation | None = None,
+    extra: dict[str, Any] | None = None,
 ) -> TranscriptEntry:
     """Say something to a person: it joins the transcript, and the outbox when the platform needs a push.
 
@@ -127,6 +128,7 @@ def send_to_chat(
             "request_location": request_location,
             "image_path": image_path,
             "image_url": image_url,
+            **(extra or {}),
         }
         session.add(OutboxMessage(channel=channel, chat_id=chat_id, kind=kind, payload=payload))
     return entry

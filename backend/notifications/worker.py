@@ -10,11 +10,11 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import func, select, text, update
 from sqlalchemy.orm import Session
 
 from backend import metrics
@@ -23,7 +23,7 @@ from backend.notifications.models import OutboxMessage
 
 log = logging.getLogger(__name__)
 
-LEASE = timedelta(seconds=60)
+CLAIM_LOCK_KEY = 7_250_431  # pg_advisory_xact_lock key of the outbox claim
 
 
 class SendFailed(Exception):
@@ -41,11 +41,26 @@ Sender = Callable[[str, dict[str, Any]], Awaitable[str | None]]
 
 @dataclass
 class WorkerConfig:
-    batch_size: int = 20
+    batch_size: int = 50
     max_attempts: int = 8
     base_backoff: float = 2.0
     max_backoff: float = 600.0
     idle_wait: float = 1.0
+    lease_seconds: float = 60.0
+    # Platform limits, shared by every worker through the claimed_at column (see _claim).
+    rate_per_second: dict[str, float] = field(default_factory=lambda: {"telegram": 30.0, "whatsapp": 50.0})
+    chat_rate_per_second: float = 1.0
+    chat_burst: int = 3
+
+    @classmethod
+    def from_settings(cls, settings: Any) -> WorkerConfig:
+        return cls(
+            max_attempts=settings.outbox_max_attempts,
+            lease_seconds=settings.outbox_lease_seconds,
+            rate_per_second={"telegram": settings.telegram_rate_per_second, "whatsapp": 50.0},
+            chat_rate_per_second=settings.chat_rate_per_second,
+            chat_burst=settings.chat_burst,
+        )
 
 
 class OutboxWorker:
@@ -96,25 +111,78 @@ class OutboxWorker:
         return len(claimed)
 
     def _claim(self) -> list[tuple[int, str, str, dict[str, Any], int]]:
+        """Take the rows that may be sent now, within each platform's limits, oldest first per chat.
+
+        Claims are serialised (an advisory lock on PostgreSQL, the write lock on SQLite), so the limits
+        hold across any number of workers: each counts what all workers claimed in the last moments.
+        """
         now = self.clock()
+        config = self.config
         with self.db.session() as session:
-            stmt = (
-                select(OutboxMessage)
-                .where(
-                    OutboxMessage.channel.in_(list(self.senders)),
-                    or_(OutboxMessage.status == "pending", OutboxMessage.status == "sending"),
-                    OutboxMessage.next_attempt_at <= now,
+            if session.get_bind().dialect.name == "postgresql":
+                session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": CLAIM_LOCK_KEY})
+            candidates = list(
+                session.scalars(
+                    select(OutboxMessage)
+                    .where(
+                        OutboxMessage.channel.in_(list(self.senders)),
+                        OutboxMessage.status.in_(("pending", "sending")),
+                        OutboxMessage.next_attempt_at <= now,
+                    )
+                    .order_by(OutboxMessage.id)
+                    .limit(config.batch_size * 4)
+                    .with_for_update(skip_locked=True)
                 )
-                .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
-                .limit(self.config.batch_size)
-                .with_for_update(skip_locked=True)
             )
-            rows = list(session.scalars(stmt))
-            for row in rows:
+            if not candidates:
+                return []
+            budget = {ch: self._channel_budget(session, ch, now) for ch in {r.channel for r in candidates}}
+            busy = self._busy_chats(session, now)
+            taken: list[OutboxMessage] = []
+            for row in candidates:
+                key = (row.channel, row.chat_id)
+                if budget[row.channel] <= 0 or key in busy or len(taken) >= config.batch_size:
+                    continue
+                busy.add(key)  # one row per chat per pass keeps each chat's messages in order
+                budget[row.channel] -= 1
                 row.status = "sending"
                 row.attempts += 1
-                row.next_attempt_at = now + LEASE  # the lease: if we die, the row comes back after it
-            return [(r.id, r.channel, r.chat_id, dict(r.payload), r.attempts) for r in rows]
+                row.claimed_at = now
+                row.next_attempt_at = now + timedelta(seconds=config.lease_seconds)  # the lease
+                taken.append(row)
+            return [(r.id, r.channel, r.chat_id, dict(r.payload), r.attempts) for r in taken]
+
+    def _channel_budget(self, session: Session, channel: str, now: datetime) -> int:
+        rate = self.config.rate_per_second.get(channel)
+        if rate is None:
+            return self.config.batch_size
+        recent = (
+            session.scalar(
+                select(func.count())
+                .select_from(OutboxMessage)
+                .where(
+                    OutboxMessage.channel == channel, OutboxMessage.claimed_at > now - timedelta(seconds=1)
+                )
+            )
+            or 0
+        )
+        return max(0, int(rate) - recent)
+
+    def _busy_chats(self, session: Session, now: datetime) -> set[tuple[str, str]]:
+        """Chats that reached their burst in the window, or have a message in flight."""
+        window = timedelta(seconds=self.config.chat_burst / self.config.chat_rate_per_second)
+        rows = session.execute(
+            select(OutboxMessage.channel, OutboxMessage.chat_id, func.count())
+            .where(OutboxMessage.claimed_at > now - window)
+            .group_by(OutboxMessage.channel, OutboxMessage.chat_id)
+        ).all()
+        busy = {(ch, chat) for ch, chat, n in rows if n >= self.config.chat_burst}
+        in_flight = session.execute(
+            select(OutboxMessage.channel, OutboxMessage.chat_id).where(
+                OutboxMessage.status == "sending", OutboxMessage.next_attempt_at > now
+            )
+        ).all()
+        return busy | {(ch, chat) for ch, chat in in_flight}
 
     async def _deliver(
         self, row_id: int, channel: str, chat_id: str, payload: dict[str, Any], attempts: int
@@ -161,8 +229,6 @@ class OutboxWorker:
 
 
 def pending_count(session: Session) -> int:
-    from sqlalchemy import func
-
     return (
         session.scalar(select(func.count()).select_from(OutboxMessage).where(OutboxMessage.status != "sent"))
         or 0

@@ -23,15 +23,14 @@ class ReportChange:
 
 
 Hook = Callable[[Session, "ReportChange"], None]
-_hooks: list[Hook] = []
+_hooks: dict[str, Hook] = {}
 
 
-def on_report_change(hook: Hook) -> Hook:
-    if hook not in _hooks:
-        _hooks.append(hook)
-    return hook
+def on_report_change(name: str, hook: Hook) -> None:
+    """Register (or replace) the hook called `name`; hooks run in registration order."""
+    _hooks[name] = hook
 
 
 def emit(session: Session, change: ReportChange) -> None:
-    for hook in list(_hooks):
+    for hook in list(_hooks.values()):
         hook(session, change)

@@ -32,6 +32,9 @@ class Report(Base):
     source: Mapped[str] = mapped_column(String(64), default="chat")
     status: Mapped[str] = mapped_column(String(16), default="menunggu")
     unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"), index=True)
+    rating: Mapped[int | None]  # the citizen's 1-5 verdict on the result
+    disputes: Mapped[int] = mapped_column(default=0)  # times the citizen said "not fixed"
+    escalation_level: Mapped[int] = mapped_column(default=0)  # steps taken up the chain
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
@@ -92,3 +95,18 @@ class InformedUnit(Base):
 
     report: Mapped[Report] = relationship(back_populates="informed")
     unit: Mapped[Unit] = relationship(lazy="joined")
+
+
+class Follower(Base):
+    """A chat that hears of a report's changes: its reporter, and citizens who support it ("dukung")."""
+
+    __tablename__ = "report_followers"
+    __table_args__ = (UniqueConstraint("report_id", "channel", "chat_id", name="uq_report_followers_chat"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("reports.id", ondelete="CASCADE"), index=True)
+    channel: Mapped[str] = mapped_column(String(32))
+    chat_id: Mapped[str] = mapped_column(String(128))
+    role: Mapped[str] = mapped_column(String(16), default="supporter")  # reporter | supporter
+    language: Mapped[str] = mapped_column(String(8), default="id")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -24,7 +24,13 @@ def outgoing_from_payload(channel: str, chat_id: str, payload: dict[str, Any]) -
 def channel_sender(channel: Channel) -> Sender:
     async def send(chat_id: str, payload: dict[str, Any]) -> str | None:
         try:
-            result = await channel.send(outgoing_from_payload(channel.name, chat_id, payload))
+            if payload.get("content_sid") and hasattr(channel, "send_template"):
+                # WhatsApp outside the 24-hour window: only an approved template may be sent.
+                result = await channel.send_template(
+                    chat_id, payload["content_sid"], payload.get("content_variables") or {}
+                )
+            else:
+                result = await channel.send(outgoing_from_payload(channel.name, chat_id, payload))
         except ChannelError as exc:
             raise SendFailed(str(exc), retry_after=exc.retry_after, permanent=exc.permanent) from exc
         return result.platform_message_id

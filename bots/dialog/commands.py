@@ -16,11 +16,12 @@ _HUMAN = re.compile(
 )
 _STATUS = re.compile(r"^\s*/?(cek|check|status|lacak|track)\b\s*(?P<code>[A-Za-z0-9 \-#]*)$", re.I)
 _START = re.compile(r"^\s*/start(?:\s+(?P<payload>\S+))?\s*$", re.I)
+_REGISTER = re.compile(r"^\s*/?(daftar|register)\b\s*(?P<code>\S*)\s*$", re.I)
 
 
 @dataclass(frozen=True)
 class Command:
-    name: str  # cancel | help | human | status | start
+    name: str  # cancel | help | human | status | start | register
     argument: str | None = None
 
 
@@ -28,7 +29,10 @@ def recognise(text: str | None) -> Command | None:
     if not text:
         return None
     if match := _START.match(text):
-        return Command("start", match.group("payload"))
+        payload = match.group("payload")
+        return Command("register", payload) if payload else Command("start")
+    if match := _REGISTER.match(text):
+        return Command("register", match.group("code") or None)
     if _CANCEL.match(text):
         return Command("cancel")
     if _HELP.match(text):

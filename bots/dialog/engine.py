@@ -8,13 +8,17 @@ from sqlalchemy.orm import Session
 
 from backend.conversations.models import Conversation
 from backend.conversations.service import request_human
+from backend.officials.binding import InviteRefused, SlowDown, redeem_invite
+from backend.officials.service import official_for_chat
+from backend.reports import handling
 from backend.reports.categories import get_category
-from backend.reports.service import get_by_ticket, latest_event
+from backend.reports.service import ReportError, get_by_ticket, latest_event
 from bots.dialog import report_flow as flow
 from bots.dialog.commands import Command, recognise
+from bots.dialog.official_flow import OfficialFlow, looks_like_official_command
 from bots.dialog.state import FormState
 from bots.dialog.turn import Reply, Services, Turn
-from bots.messages import IncomingMessage
+from bots.messages import Button, IncomingMessage
 
 YES = re.compile(
     r"^\s*(ya|iya|iyaa|y|yes|ok|oke|okay|kirim|send|betul|benar|setuju|lanjut|sip)\s*[.!]*\s*$", re.I
@@ -28,6 +32,7 @@ HUMAN_AFTER_FAILURES = 2
 class DialogEngine:
     def __init__(self, services: Services) -> None:
         self.services = services
+        self.officials = OfficialFlow()
 
     def handle(self, session: Session, conversation: Conversation, message: IncomingMessage) -> list[Reply]:
         form = FormState.from_json(conversation.state)
@@ -43,6 +48,16 @@ class DialogEngine:
     def _respond(self, turn: Turn) -> None:
         msg, settings = turn.message, self.services.settings
         self._choose_language(turn)
+        command = recognise(turn.text) if len(turn.text) <= settings.max_text_chars else None
+        if command is not None and command.name == "register":
+            self._register(turn, command.argument)
+            return
+        official = official_for_chat(turn.session, channel=msg.channel, chat_id=msg.chat_id)
+        if official is not None:
+            if not msg.button_value and self._numbered_choice(turn):
+                msg.button_value = self._numbered_choice(turn)
+            self.officials.handle(turn, official)
+            return
         value = msg.button_value or self._numbered_choice(turn)
         if value:
             self._on_button(turn, value)
@@ -51,9 +66,11 @@ class DialogEngine:
             turn.say("text_too_long", limit=settings.max_text_chars)
             self._reask(turn)
             return
-        command = recognise(turn.text)
         if command is not None:
             self._on_command(turn, command)
+            return
+        if looks_like_official_command(turn.text):
+            turn.say("official_only")
             return
         has_content = bool(turn.text or msg.photos or msg.location or msg.photo_too_large)
         if not has_content:
@@ -72,6 +89,8 @@ class DialogEngine:
                 return
         if turn.form.active:
             self._continue_report(turn)
+        elif self._relay_to_thread(turn):
+            return
         else:
             self._start(turn)
 
@@ -138,6 +157,9 @@ class DialogEngine:
     def _on_button(self, turn: Turn, value: str) -> None:
         kind, _, arg = value.partition(":")
         form = turn.form
+        if kind in ("fix", "rate", "near"):
+            self._on_report_button(turn, kind, arg)
+            return
         if kind == "cat":
             if arg == "*":
                 form.awaiting = "category"
@@ -285,6 +307,87 @@ class DialogEngine:
                 request_human(turn.session, conversation=conversation, reason="not_understood")
             return
         conversation.failures = 0
+
+    # --- officials joining, citizens answering on a report ---------------------------------------
+
+    def _register(self, turn: Turn, code: str | None) -> None:
+        if not code:
+            turn.say("invite_ask_code")
+            return
+        try:
+            official = redeem_invite(
+                turn.session,
+                conversation=turn.conversation,
+                code=code,
+                display_name=turn.conversation.display_name,
+            )
+        except SlowDown as exc:
+            from backend.db import utcnow
+
+            minutes = max(1, int((exc.until - utcnow()).total_seconds() // 60) + 1)
+            turn.say("invite_slow_down", minutes=minutes)
+            return
+        except InviteRefused:
+            turn.say("invite_wrong")
+            return
+        turn.form.reset()
+        turn.say("official_bound", name=official.name, unit=official.unit.name)
+
+    def _relay_to_thread(self, turn: Turn) -> bool:
+        """A free message after an official wrote to this citizen answers that official."""
+        ticket = turn.form.thread
+        if not ticket or not turn.text or turn.message.photos or turn.message.location:
+            return False
+        report = get_by_ticket(turn.session, ticket=ticket)
+        if report is None or report.status not in ("menunggu", "diproses"):
+            turn.form.thread = None
+            return False
+        parse = turn.parse
+        if parse is not None and parse.intent.name in ("sapa", "terima_kasih", "bantuan", "batal"):
+            return False
+        handling.citizen_answer(turn.session, report=report, text=turn.text)
+        turn.say("citizen_reply_sent", unit=report.unit.name if report.unit else "-", ticket=report.ticket)
+        return True
+
+    def _on_report_button(self, turn: Turn, kind: str, arg: str) -> None:
+        choice, _, ticket = arg.partition(":")
+        if kind == "near" and choice == "new":
+            turn.form.pending["near_checked"] = True
+            turn.form.pending.pop("nearby", None)
+            flow.ask_next(turn)
+            return
+        report = get_by_ticket(turn.session, ticket=ticket)
+        if report is None:
+            turn.say("status_unknown_ticket", ticket=ticket[:12] or "-")
+            return
+        mine = report.reporter_chat_id == turn.conversation.chat_id
+        try:
+            if kind == "near" and choice == "support":
+                handling.support(
+                    turn.session,
+                    report=report,
+                    channel=turn.conversation.channel,
+                    chat_id=turn.conversation.chat_id,
+                    language=turn.lang,
+                )
+                turn.form.reset()
+                turn.say("supported", ticket=report.ticket)
+            elif kind == "fix" and mine and choice == "yes":
+                handling.confirm_fixed(turn.session, report=report)
+                turn.say(
+                    "citizen_ask_rating",
+                    ticket=report.ticket,
+                    buttons=[Button(label=str(n), value=f"rate:{n}:{report.ticket}") for n in range(1, 6)],
+                )
+            elif kind == "fix" and mine and choice == "no":
+                handling.dispute(turn.session, report=report, note=None)
+            elif kind == "rate" and mine and choice.isdigit():
+                handling.rate(turn.session, report=report, rating=int(choice))
+                turn.say("citizen_rating_thanks", rating=choice)
+            else:
+                turn.say("official_only")
+        except ReportError:
+            self._status(turn, report.ticket)
 
     def _greet(self, turn: Turn) -> None:
         name = turn.conversation.display_name

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import re
+from zoneinfo import ZoneInfo
 
 from backend.areas.models import Area
 from backend.areas.service import get_area, locate
 from backend.reports.categories import get_category, load_taxonomy
+from backend.reports.handling import nearby_open_report
 from backend.reports.photos import PhotoRejected, photos_by_ids, store_photo
 from backend.reports.service import Actor, OutsideRegion, ReportError, create_report
 from bots.dialog.turn import Turn
@@ -100,6 +102,7 @@ def set_point(turn: Turn, lat: float, lon: float, typed: str | None = None) -> b
         return False
     draft = turn.form.draft
     draft.latitude, draft.longitude, draft.area_id = lat, lon, found.area_id
+    turn.form.pending.pop("near_checked", None)
     draft.place_label = f"Kelurahan {found.kelurahan}, Kecamatan {found.kecamatan}"
     draft.location_text = typed or draft.location_text
     turn.form.pending.pop("exif", None)
@@ -203,6 +206,8 @@ def ask_next(turn: Turn) -> None:
             buttons=[turn.button("yes", "exif:yes"), turn.button("no", "exif:no")],
         )
         return
+    if offer_nearby_report(turn):
+        return
     if draft.category is None:
         form.awaiting = "category"
         turn.say("ask_category", buttons=category_shortlist(turn))
@@ -223,6 +228,33 @@ def ask_next(turn: Turn) -> None:
     else:
         form.awaiting = "confirm"
         show_summary(turn)
+
+
+def offer_nearby_report(turn: Turn) -> bool:
+    """Same category within 100 m in the last 48 hours: offer to support that report instead."""
+    form, draft = turn.form, turn.form.draft
+    if form.pending.get("near_checked") or draft.category is None or draft.latitude is None:
+        return False
+    form.pending["near_checked"] = True
+    near = nearby_open_report(
+        turn.session, category=draft.category, latitude=draft.latitude, longitude=draft.longitude or 0.0
+    )
+    if near is None:
+        return False
+    form.awaiting = "nearby"
+    when = near.created_at.astimezone(ZoneInfo(turn.services.settings.timezone)).strftime("%d-%m-%Y %H:%M")
+    turn.say(
+        "nearby_report",
+        ticket=near.ticket,
+        category=get_category(near.category).label(turn.lang),
+        when=when,
+        status=turn.t(f"statuses.{near.status}"),
+        buttons=[
+            Button(label=turn.t("citizen_buttons.support"), value=f"near:support:{near.ticket}"),
+            Button(label=turn.t("citizen_buttons.new_report"), value="near:new"),
+        ],
+    )
+    return True
 
 
 def category_shortlist(turn: Turn) -> list[Button]:

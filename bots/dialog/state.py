@@ -36,6 +36,7 @@ class FormState:
     pending: dict[str, Any] = field(default_factory=dict)
     emergency_noticed: bool = False
     last_ticket: str | None = None
+    thread: str | None = None  # the report whose official last wrote to this citizen: answers go there
 
     @classmethod
     def from_json(cls, raw: dict[str, Any] | None) -> FormState:
@@ -48,6 +49,7 @@ class FormState:
         return asdict(self)
 
     def reset(self) -> None:
-        last = self.last_ticket
+        """Forget the report in progress; keep what belongs to the conversation."""
+        last, thread = self.last_ticket, self.thread
         self.__init__()  # type: ignore[misc]
-        self.last_ticket = last
+        self.last_ticket, self.thread = last, thread
