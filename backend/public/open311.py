@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from backend.areas.geocoding import Place, PlaceFinder
 from backend.public.models import Open311Key, Open311Request
 from backend.public.service import PublicRow
 from backend.reports.categories import Category, get_category, load_taxonomy
@@ -361,3 +362,24 @@ def record_request(session: Session, *, key: Open311Key, report_id: int, new: Ne
 
 def by_token(session: Session, *, token: str) -> Open311Request | None:
     return session.scalar(select(Open311Request).where(Open311Request.token == token))
+
+
+def locate_address(finder: PlaceFinder, address: str, *, min_confidence: float = 0.6) -> Place | None:
+    """An address written most specific first ("Jl. X, Cipete Utara, Kebayoran Baru, Jakarta Selatan"):
+    the first comma-separated part the geocoder knows wins; a kelurahan beats its kecamatan of the same
+    name, and candidates that agree with the other parts (kecamatan, kota) beat those that do not."""
+    parts = [p.strip() for p in address.split(",") if p.strip()]
+    for index, part in enumerate(parts):
+        found = [p for p in finder.find(part) if p.confidence >= max(min_confidence, 0.75)]
+        if not found:
+            continue
+        others = [o.casefold() for i, o in enumerate(parts) if i != index]
+
+        def score(place: Place, others: list[str] = others) -> tuple[int, bool, float]:
+            label = place.label.casefold()
+            agree = sum(1 for o in others if o in label)
+            return (agree, label.startswith("kelurahan"), place.confidence)
+
+        return max(found, key=score)
+    whole = [p for p in finder.find(address) if p.confidence >= min_confidence]
+    return whole[0] if whole else None

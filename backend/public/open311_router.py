@@ -151,8 +151,9 @@ def _create(session: Session, settings: Settings, *, key_name: str, new: NewRequ
         p for p in (landmark if isinstance(landmark, str) else None, new.address_string) if p
     )
     if latitude is None:
-        found = _place_finder(session, settings).find(new.address_string or "")
-        best = next((p for p in found if p.confidence >= MIN_PLACE_CONFIDENCE), None)
+        best = open311.locate_address(
+            _place_finder(session, settings), new.address_string or "", min_confidence=MIN_PLACE_CONFIDENCE
+        )
         if best is None:
             raise Open311Error(400, "address_string could not be located; send lat and long")
         if best.area_id is not None:
