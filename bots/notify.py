@@ -55,16 +55,9 @@ class Notifier:
             self._follow_as_reporter(session, report)
         self._new_report_to_unit(session, report, report.unit)
         for informed in report.informed:
-            values = self._report_values(session, report, "id")
             for person in self._officials_of(session, informed.unit):
-                self._send(
-                    session,
-                    person,
-                    "notify_informed",
-                    kind="informed",
-                    **self._report_values(session, report, person.language),
-                    unit=values["unit"],
-                )
+                values = self._report_values(session, report, person.language)
+                self._send(session, person, "notify_informed", kind="informed", **values)
         if get_category(report.category).emergency:
             agents = city_unit(
                 session,

@@ -68,10 +68,6 @@ def on_report_change(session: Session, change: ReportChange) -> None:
         open_deadlines(session, report=report, now=now)
     elif event.kind == "dibuka_kembali":
         open_deadlines(session, report=report, now=now)
-        from backend.reports.handling import DISPUTES_BEFORE_ESCALATION
-
-        if report.disputes >= DISPUTES_BEFORE_ESCALATION:
-            escalate(session, report=report, now=now, reason="dispute")
 
 
 def escalate(session: Session, *, report: Report, now: datetime, reason: str) -> Escalation | None:
@@ -107,7 +103,7 @@ def check_deadlines(session: Session, *, now: datetime | None = None, limit: int
         .where(Deadline.state == "open", Deadline.due_at <= now)
         .order_by(Deadline.due_at)
         .limit(limit)
-        .with_for_update(skip_locked=True)
+        .with_for_update(skip_locked=True, of=Deadline)
     ).all()
     done: list[Escalation] = []
     handled: set[int] = set()

@@ -38,7 +38,7 @@ def redeem_invite(
     if conversation.invite_blocked_until and conversation.invite_blocked_until > now:
         raise SlowDown(conversation.invite_blocked_until)
     invite = session.scalar(
-        select(InviteCode).where(InviteCode.code_hash == hash_code(code)).with_for_update()
+        select(InviteCode).where(InviteCode.code_hash == hash_code(code)).with_for_update(of=InviteCode)
     )
     if invite is None or invite.used_at is not None or invite.expires_at <= now:
         conversation.invite_failures += 1

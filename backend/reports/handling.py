@@ -161,7 +161,12 @@ def dispute(session: Session, *, report: Report, note: str | None, now: datetime
         kind="dibuka_kembali",
         now=now,
     )
-    return report.disputes >= DISPUTES_BEFORE_ESCALATION
+    if report.disputes < DISPUTES_BEFORE_ESCALATION:
+        return False
+    from backend.escalation.service import escalate  # escalation builds on this module's events
+
+    escalate(session, report=report, now=now or utcnow(), reason="dispute")
+    return True
 
 
 def rate(session: Session, *, report: Report, rating: int, now: datetime | None = None) -> None:

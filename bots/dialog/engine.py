@@ -27,6 +27,7 @@ NO = re.compile(r"^\s*(tidak|tdk|gak|ga|nggak|enggak|no|nope|jangan|bukan)\s*[.!
 EDIT = re.compile(r"^\s*(ubah|edit|change|ganti|koreksi)\s*[.!]*\s*$", re.I)
 NON_LATIN = re.compile(r"[^\x00-\u024f\u1e00-\u1eff\u2000-\u2bff\U0001f000-\U0001faff\s]")
 HUMAN_AFTER_FAILURES = 2
+ENGLISH_COMMANDS = frozenset({"help", "cancel", "check", "track", "register", "human", "agent", "stop"})
 
 
 class DialogEngine:
@@ -95,17 +96,23 @@ class DialogEngine:
             self._start(turn)
 
     def _choose_language(self, turn: Turn) -> None:
+        """Answer in the language the person writes in; before they write any, in their app's language."""
+        hint = turn.message.language_hint
+        if not turn.conversation.state and hint:  # first contact
+            turn.conversation.language = "en" if hint.lower().startswith("en") else "id"
         if not turn.text:
-            if turn.conversation.last_inbound_at is None and turn.message.language_hint:
-                turn.conversation.language = "en" if turn.message.language_hint.startswith("en") else "id"
+            return
+        command = recognise(turn.text)
+        if command is not None:
+            # Commands are mostly Indonesian words whatever the person speaks; only English ones tell.
+            if turn.text.split()[0].lower().lstrip("/") in ENGLISH_COMMANDS:
+                turn.conversation.language = "en"
             return
         from nlu.language import detect_language
 
         detected = detect_language(turn.text)
         if detected in ("id", "en"):
             turn.conversation.language = detected
-        elif not turn.form.active and turn.message.language_hint and len(turn.text.split()) <= 2:
-            turn.conversation.language = "en" if turn.message.language_hint.startswith("en") else "id"
 
     def _numbered_choice(self, turn: Turn) -> str | None:
         """A bare number picks the n-th button last offered (WhatsApp shows buttons as a numbered list)."""

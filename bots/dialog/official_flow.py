@@ -8,7 +8,7 @@ from datetime import timedelta
 from backend.db import utcnow
 from backend.officials.binding import unbind
 from backend.officials.models import Official
-from backend.officials.permissions import NotAllowed
+from backend.officials.permissions import NotAllowed, require_can_act
 from backend.officials.service import get_unit_by_name
 from backend.reports import handling
 from backend.reports.categories import get_category
@@ -139,6 +139,7 @@ class OfficialFlow:
 
     def _apply(self, turn: Turn, official: Official, action: str, report: Report, rest: str) -> str | None:
         session = turn.session
+        require_can_act(session, official=official, report=report)  # before anything else is said
         if action == "terima":
             handling.accept(session, report=report, official=official)
             return turn.t("actions.accepted")
