@@ -6,15 +6,15 @@ from html import escape
 
 from backend.public.stats import AreaStats
 
-BAR = 14
+BAR = 16
 GAP = 10
 LABEL_WIDTH = 150
-CHART_WIDTH = 320
+CHART_WIDTH = 300
 
 
 def received_done_svg(rows: list[AreaStats], *, title: str) -> str:
     """Two bars per area: reports received (light) and done (dark), with their counts."""
-    height = max(1, len(rows)) * (2 * BAR + GAP) + 30
+    height = max(1, len(rows)) * (2 * BAR + GAP) + 34
     top = max((r.received for r in rows), default=0) or 1
     width = LABEL_WIDTH + CHART_WIDTH + 60
     parts = [
@@ -23,10 +23,10 @@ def received_done_svg(rows: list[AreaStats], *, title: str) -> str:
         f"<title>{escape(title)}</title>",
         f'<rect x="{LABEL_WIDTH}" y="4" width="10" height="10" class="received"/>'
         f'<text x="{LABEL_WIDTH + 14}" y="13">diterima / received</text>',
-        f'<rect x="{LABEL_WIDTH + 170}" y="4" width="10" height="10" class="done"/>'
-        f'<text x="{LABEL_WIDTH + 184}" y="13">selesai / done</text>',
+        f'<rect x="{LABEL_WIDTH + 190}" y="4" width="10" height="10" class="done"/>'
+        f'<text x="{LABEL_WIDTH + 204}" y="13">selesai / done</text>',
     ]
-    y = 24
+    y = 28
     for row in rows:
         received_w = round(CHART_WIDTH * row.received / top, 1)
         done_w = round(CHART_WIDTH * row.done / top, 1)

@@ -3,7 +3,7 @@
   "use strict";
   var el = document.getElementById("map");
   if (!el || !window.L) { return; }
-  var map = L.map(el, { zoomControl: true }).setView([-6.2, 106.83], 11);
+  var map = L.map(el, { zoomControl: true, minZoom: 9, maxZoom: 19 }).setView([-6.2, 106.83], 11);
   if (el.dataset.tiles) {
     L.tileLayer(el.dataset.tiles, { maxZoom: 19, attribution: el.dataset.attribution || "" }).addTo(map);
   }
@@ -29,6 +29,16 @@
     return box;
   }
 
+  // The bounds of the middle 90% of the areas: far islands (Kepulauan Seribu) do not shrink the city.
+  function coreBounds(layer) {
+    var lats = [], lons = [];
+    layer.getLayers().forEach(function (l) { var c = l.getBounds().getCenter(); lats.push(c.lat); lons.push(c.lng); });
+    lats.sort(function (a, b) { return a - b; });
+    lons.sort(function (a, b) { return a - b; });
+    var lo = Math.floor(lats.length * 0.05), hi = Math.max(lo, Math.ceil(lats.length * 0.95) - 1);
+    return L.latLngBounds([lats[lo], lons[lo]], [lats[hi], lons[hi]]).pad(0.08);
+  }
+
   fetch(el.dataset.boundaries).then(function (r) { return r.json(); }).then(function (data) {
     var layer = L.geoJSON(data, {
       style: { color: "#0f766e", weight: 1, fillColor: "#5eead4", fillOpacity: 0.08 },
@@ -37,9 +47,9 @@
       }
     }).addTo(map);
     layer.bringToBack();
-    if (!el.dataset.fitted && layer.getLayers().length) { map.fitBounds(layer.getBounds()); }
+    if (!el.dataset.fitted && layer.getLayers().length) { map.fitBounds(coreBounds(layer)); }
     el.dataset.boundariesLoaded = String(layer.getLayers().length);
-  }).catch(function () { el.dataset.boundariesLoaded = "error"; });
+  }).catch(function (e) { el.dataset.boundariesLoaded = "error"; console.error(e); });
 
   fetch(el.dataset.reports).then(function (r) { return r.json(); }).then(function (data) {
     var cluster = L.markerClusterGroup({ maxClusterRadius: 45, showCoverageOnHover: false });
@@ -54,5 +64,5 @@
       el.dataset.fitted = "1";
     }
     el.dataset.markersLoaded = String(data.features.length);
-  }).catch(function () { el.dataset.markersLoaded = "error"; });
+  }).catch(function (e) { el.dataset.markersLoaded = "error"; console.error(e); });
 })();

@@ -4,7 +4,7 @@
   var el = document.getElementById("map");
   if (!el || !window.L) { return; }
   var lat = parseFloat(el.dataset.lat), lon = parseFloat(el.dataset.lon);
-  var map = L.map(el).setView([lat, lon], 15);
+  var map = L.map(el, { minZoom: 9, maxZoom: 19 }).setView([lat, lon], 15);
   if (el.dataset.tiles) {
     L.tileLayer(el.dataset.tiles, { maxZoom: 19, attribution: el.dataset.attribution || "" }).addTo(map);
   }
