@@ -43,9 +43,12 @@ class ConnectionDatabase:
 
     @contextmanager
     def session(self) -> Iterator[Session]:
-        with Session(
-            bind=self.connection, join_transaction_mode="create_savepoint", expire_on_commit=False
-        ) as session, session.begin():
+        with (
+            Session(
+                bind=self.connection, join_transaction_mode="create_savepoint", expire_on_commit=False
+            ) as session,
+            session.begin(),
+        ):
             yield session
 
     def dispose(self) -> None:

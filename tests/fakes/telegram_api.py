@@ -120,6 +120,7 @@ class FakeTelegramServer:
         self.webhook_url: str | None = None
         self.webhook_secret: str | None = None
         self._failures: list[_Failure] = []
+        self._stall_after: int | None = None
         self._files_by_id: dict[str, FakeFile] = {}
         self._files_by_path: dict[str, FakeFile] = {}
         self._updates: list[dict[str, Any]] = []
@@ -145,6 +146,7 @@ class FakeTelegramServer:
     def reset(self) -> None:
         """Forget calls, files, queued updates, failures and the webhook (for a shared server)."""
         with self._lock:
+            self._stall_after = None
             self.calls.clear()
             self.downloads.clear()
             self._failures.clear()
@@ -261,6 +263,10 @@ class FakeTelegramServer:
         method = _METHOD_NAMES.get(raw_method.lower(), raw_method)
         params, files = await _read_params(request)
 
+        if method == "sendMessage" and self._take_stall():
+            # Telegram never answers this one: the sender hangs and nothing is delivered.
+            self._record(ApiCall(method, params, files, 0))
+            await asyncio.sleep(3600)
         failure = self._take_failure(method)
         if failure is not None:
             self._record(ApiCall(method, params, files, failure.error_code))
@@ -286,6 +292,20 @@ class FakeTelegramServer:
     def _record(self, call: ApiCall) -> None:
         with self._lock:
             self.calls.append(call)
+
+    def stall_after(self, delivered: int) -> None:
+        """Let `delivered` more sendMessage calls through, then never answer the next ones."""
+        with self._lock:
+            self._stall_after = delivered
+
+    def _take_stall(self) -> bool:
+        with self._lock:
+            if self._stall_after is None:
+                return False
+            if self._stall_after > 0:
+                self._stall_after -= 1
+                return False
+            return True
 
     def _take_failure(self, method: str) -> _Failure | None:
         with self._lock:
