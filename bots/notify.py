@@ -345,15 +345,16 @@ class Notifier:
 
     def _await_citizen_answer(self, session: Session, person: Recipient, report: Report) -> None:
         """The citizen's next free message answers this report's official (one thread per report)."""
+        self._update_state(session, person, thread=report.ticket)
+
+    def _update_state(self, session: Session, person: Recipient, **values: Any) -> None:
         conversation = session.scalar(
             select(Conversation).where(
                 Conversation.channel == person.channel, Conversation.chat_id == person.chat_id
             )
         )
         if conversation is not None:
-            state = dict(conversation.state or {})
-            state["thread"] = report.ticket
-            conversation.state = state
+            conversation.state = {**(conversation.state or {}), **values}
 
     def _send(
         self,
@@ -389,6 +390,9 @@ class Notifier:
             kind=kind,
             extra=payload_extra,
         )
+        if buttons:
+            # A typed number picks the n-th button (WhatsApp shows buttons as a numbered list).
+            self._update_state(session, person, choices=[b["value"] for b in buttons])
 
     @staticmethod
     def _outside_whatsapp_window(person: Recipient) -> bool:
