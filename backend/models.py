@@ -7,11 +7,15 @@ from backend.notifications.models import OutboxMessage
 from backend.officials.models import ChatIdentity, InviteCode, Official, Unit
 from backend.public.models import Open311Key, Open311Request
 from backend.reports.models import Follower, InformedUnit, Photo, Report, ReportEvent
+from backend.staff.models import AuditLog, CannedReply, ConversationHold, StaffAccount, StaffSession
 
 __all__ = [
     "Area",
+    "AuditLog",
+    "CannedReply",
     "ChatIdentity",
     "Conversation",
+    "ConversationHold",
     "Deadline",
     "Follower",
     "InboundMessage",
@@ -24,6 +28,8 @@ __all__ = [
     "Photo",
     "Report",
     "ReportEvent",
+    "StaffAccount",
+    "StaffSession",
     "TranscriptEntry",
     "Unit",
 ]

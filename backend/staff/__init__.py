@@ -1,0 +1,1 @@
+"""Staff of the web app: accounts, sessions, roles, the audit log and canned replies."""
