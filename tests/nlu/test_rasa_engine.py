@@ -226,8 +226,8 @@ def test_maps_rasa_answer_to_parse_result(fake_rasa: tuple[FakeRasa, str]) -> No
     )
     assert result.entities[4].confidence == 1.0  # extractors without a confidence
     assert result.entity("kedalaman") == "sepaha"
-    # the same place resolution as the builtin engine: the whole text plus the lokasi phrase
-    assert gazetteer.calls == [(text, "kemang village")]
+    # the same place resolution as the builtin engine: the whole text first (it names Kemang here)
+    assert gazetteer.calls == [(text, None)]
     assert result.location == KEMANG
     # the JSON shape is Rasa's plus category/location/language
     payload = result.to_json()
@@ -235,6 +235,24 @@ def test_maps_rasa_answer_to_parse_result(fake_rasa: tuple[FakeRasa, str]) -> No
         payload
     )
     assert payload["location"]["area_id"] == 42
+
+
+def test_the_lokasi_phrase_is_tried_when_the_text_alone_names_no_place(
+    fake_rasa: tuple[FakeRasa, str],
+) -> None:
+    fake, url = fake_rasa
+    fake.failing = False
+
+    class PhraseOnly(StubGazetteer):
+        def resolve(self, text: str, lokasi_phrase: str | None = None) -> ResolvedPlace | None:
+            self.calls.append((text, lokasi_phrase))
+            return KEMANG if lokasi_phrase else None
+
+    gazetteer = PhraseOnly()
+    with RasaEngine(url=url, gazetteer=gazetteer, fallback=FakeEngine()) as engine:
+        result = engine.from_rasa(RECORDED["text"], RECORDED)
+    assert gazetteer.calls == [(RECORDED["text"], None), (RECORDED["text"], "kemang village")]
+    assert result.location == KEMANG
 
 
 def test_no_lokasi_entity_resolves_on_the_whole_text(fake_rasa: tuple[FakeRasa, str]) -> None:

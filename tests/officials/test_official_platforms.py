@@ -24,31 +24,51 @@ BASE_URL = "https://aduan.example.id"
 
 
 @pytest.fixture
-def both(database_url: str, tmp_path: Path, nlu_model_dir: Path, fake_telegram: FakeTelegramServer,
-         fake_twilio: FakeTwilioServer) -> Iterator[TestClient]:
-    settings = Settings(database_url=database_url, media_dir=tmp_path / "media", nlu_model_dir=nlu_model_dir,
-                        base_url=BASE_URL, telegram_webhook_secret=SECRET, embedded_worker=True,
-                        chat_burst=10, **fake_telegram.settings_overrides(), **fake_twilio.settings_overrides())
+def both(
+    database_url: str,
+    tmp_path: Path,
+    nlu_model_dir: Path,
+    fake_telegram: FakeTelegramServer,
+    fake_twilio: FakeTwilioServer,
+) -> Iterator[TestClient]:
+    settings = Settings(
+        database_url=database_url,
+        media_dir=tmp_path / "media",
+        nlu_model_dir=nlu_model_dir,
+        base_url=BASE_URL,
+        telegram_webhook_secret=SECRET,
+        embedded_worker=True,
+        chat_burst=10,
+        **fake_telegram.settings_overrides(),
+        **fake_twilio.settings_overrides(),
+    )
     with TestClient(create_app(settings, prepare=False)) as client:
         yield client
 
 
 def telegram_texts(fake: FakeTelegramServer, chat_id: int) -> list[str]:
-    return [str(c.params.get("text") or c.params.get("caption") or "") for c in fake.sent()
-            if str(c.params.get("chat_id")) == str(chat_id)]
+    return [
+        str(c.params.get("text") or c.params.get("caption") or "")
+        for c in fake.sent()
+        if str(c.params.get("chat_id")) == str(chat_id)
+    ]
 
 
 def whatsapp_texts(fake: FakeTwilioServer, number: str) -> list[str]:
     return [m.body or "" for m in fake.messages if m.to == number]
 
 
-def test_official_on_telegram_citizen_on_whatsapp(both: TestClient, database_url: str,
-                                                  fake_telegram: FakeTelegramServer,
-                                                  fake_twilio: FakeTwilioServer) -> None:
+def test_official_on_telegram_citizen_on_whatsapp(
+    both: TestClient, database_url: str, fake_telegram: FakeTelegramServer, fake_twilio: FakeTwilioServer
+) -> None:
     db = Database(database_url)
     with db.session() as session:
-        code = create_invite(session, unit=require_unit(session, region="jakarta", name="Kelurahan Bangka"),
-                             role="lurah", name="Lurah Bangka")
+        code = create_invite(
+            session,
+            unit=require_unit(session, region="jakarta", name="Kelurahan Bangka"),
+            role="lurah",
+            name="Lurah Bangka",
+        )
     db.dispose()
     lurah = tg.user(user_id=881000000 + uuid.uuid4().int % 100000, first_name="Lurah")
     lurah_id = lurah["id"]
@@ -70,15 +90,27 @@ def test_official_on_telegram_citizen_on_whatsapp(both: TestClient, database_url
     assert "Selamat bergabung" in wait_for(lambda: telegram_texts(fake_telegram, lurah_id))[-1]
 
     media = fake_twilio.add_media(jpeg(), "image/jpeg")
-    whatsapp(tw.whatsapp_media_params([(media, "image/jpeg")], body="sampah numpuk di kel. bangka udah seminggu",
-                                      from_=citizen, message_sid=sid()))
+    whatsapp(
+        tw.whatsapp_media_params(
+            [(media, "image/jpeg")],
+            body="sampah numpuk di kel. bangka udah seminggu",
+            from_=citizen,
+            message_sid=sid(),
+        )
+    )
     wait_for(lambda: whatsapp_texts(fake_twilio, citizen))
     whatsapp(tw.whatsapp_text_params("1", from_=citizen, message_sid=sid()))  # 1. Kirim
     ticket = wait_for(lambda: [t for t in whatsapp_texts(fake_twilio, citizen) if "Nomor tiket" in t])[0]
     ticket = ticket.split("Nomor tiket: ")[1].split()[0]
 
-    notice = wait_for(lambda: [c for c in fake_telegram.sent() if str(c.params.get("chat_id")) == str(lurah_id)
-                               and ticket in str(c.params.get("text") or c.params.get("caption") or "")])[0]
+    notice = wait_for(
+        lambda: [
+            c
+            for c in fake_telegram.sent()
+            if str(c.params.get("chat_id")) == str(lurah_id)
+            and ticket in str(c.params.get("text") or c.params.get("caption") or "")
+        ]
+    )[0]
     markup = str(notice.params.get("reply_markup"))
     assert f"off:terima:{ticket}" in markup and f"off:tolak:{ticket}" in markup
     telegram(tg.callback_update(f"off:terima:{ticket}", from_user=lurah))
