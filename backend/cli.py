@@ -415,6 +415,60 @@ def sla_check(
     typer.echo(json.dumps([e.__dict__ for e in done], ensure_ascii=False))
 
 
+staff_app = typer.Typer(
+    help="Staff accounts of the web app (/dashboard). "
+    'Example: `aduan staff add lurah@example.go.id --role official --unit "Kelurahan Cipete Utara"`.',
+    no_args_is_help=True,
+)
+app.add_typer(staff_app, name="staff")
+
+
+@staff_app.command("add")
+def staff_add(
+    email: Annotated[str, typer.Argument(help="The person's e-mail address (their login).")],
+    role: Annotated[str, typer.Option(help="admin, monitoring, agent or official.")],
+    unit: Annotated[
+        str | None,
+        typer.Option(help='An official\'s unit, e.g. "Kelurahan Cipete Utara" (required for officials).'),
+    ] = None,
+    name: Annotated[str | None, typer.Option(help="The name shown to colleagues and citizens.")] = None,
+    password: Annotated[
+        str | None,
+        typer.Option(
+            envvar="ADUAN_STAFF_PASSWORD",
+            help="The password (at least 8 characters); asked for when not given. Prefer the prompt or "
+            "ADUAN_STAFF_PASSWORD to the command line, which other users of the machine can see.",
+        ),
+    ] = None,
+) -> None:
+    """Create a staff account for the web app at /dashboard.
+
+    Example: `aduan staff add agen1@example.go.id --role agent` (asks for the password)
+    """
+    from backend.officials.service import get_unit_by_name
+    from backend.staff.service import StaffError, add_account
+
+    if password is None:
+        password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    with _session() as (settings, session):
+        target = None
+        if unit:
+            target = get_unit_by_name(session, region=settings.region, name=unit)
+            if target is None:
+                _fail(f"no unit {unit!r} in {settings.region}; see `aduan officials seed` for the unit names")
+        try:
+            account = add_account(session, email=email, role=role, password=password, name=name, unit=target)
+        except StaffError as exc:
+            _fail(str(exc))
+            return
+        typer.echo(
+            json.dumps(
+                {"email": account.email, "role": account.role, "unit": target.name if target else None},
+                ensure_ascii=False,
+            )
+        )
+
+
 def _mount_nlu() -> None:
     try:
         from nlu.cli import app as nlu_app

@@ -24,8 +24,12 @@ CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "X-CSRF-Token"
 
 
-class LoginRequired(Exception):
-    """Raised for a page that needs a login; the app answers with a redirect to the login page."""
+LOGIN_URL = "/dashboard/login"
+
+
+def login_required() -> HTTPException:
+    """No valid login: browsers are sent to the login page (303), scripts see the same status."""
+    return HTTPException(status_code=303, detail="login required", headers={"Location": LOGIN_URL})
 
 
 @dataclass
@@ -63,8 +67,20 @@ def clear_login_cookie(response: Response) -> None:
 def _current(request: Request, session: Annotated[Session, Depends(get_session)]) -> Staff:
     login = session_for(session, token=request.cookies.get(COOKIE))
     if login is None:
-        raise LoginRequired()
+        raise login_required()
     return Staff(account=login.account, login=login)
+
+
+def staff_for_stream(request: Request, roles: tuple[str, ...]) -> Staff:
+    """The login check of a long-lived response (server-sent events): a short session of its own, so
+    no database session (nor SQLite's writer lock) is held while the stream runs."""
+    with request.app.state.db.session() as session:
+        login = session_for(session, token=request.cookies.get(COOKIE))
+        if login is None:
+            raise login_required()
+        if login.account.role not in roles:
+            raise HTTPException(status_code=403, detail="Anda tidak berhak membuka ini / not allowed")
+        return Staff(account=login.account, login=login)
 
 
 async def _check_csrf(request: Request, staff: Staff) -> None:

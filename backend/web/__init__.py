@@ -1,0 +1,1 @@
+"""The staff web app at /dashboard: call center, monitoring, rapor, administration."""
