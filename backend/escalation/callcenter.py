@@ -226,7 +226,7 @@ def take_over(
     """The agent holds the chat: the bot stops answering and the citizen is told a person joined."""
     now = now or utcnow()
     conversation = _locked(session, conversation_id)
-    hold = session.get(ConversationHold, conversation_id, with_for_update=True)
+    hold = session.get(ConversationHold, conversation_id)  # the conversation's row lock covers it
     if hold is not None:
         if hold.account_id == agent.id:
             return conversation
@@ -257,7 +257,7 @@ def take_over(
 
 
 def _hold(session: Session, conversation_id: int, agent: StaffAccount) -> ConversationHold:
-    hold = session.get(ConversationHold, conversation_id, with_for_update=True)
+    hold = session.get(ConversationHold, conversation_id)  # the conversation's row lock covers it
     if hold is None or hold.account_id != agent.id:
         raise NotHolding()
     return hold

@@ -33,8 +33,9 @@ class StaffAccount(Base):
     last_login_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
-    unit: Mapped[Unit | None] = relationship(lazy="joined")
-    official: Mapped[Official | None] = relationship(lazy="joined")
+    # Loaded when used (a unit's area carries its polygon: never join it into every login check).
+    unit: Mapped[Unit | None] = relationship()
+    official: Mapped[Official | None] = relationship()
 
 
 class StaffSession(Base):
@@ -50,7 +51,7 @@ class StaffSession(Base):
     last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[datetime]
 
-    account: Mapped[StaffAccount] = relationship(lazy="joined")
+    account: Mapped[StaffAccount] = relationship(lazy="joined", innerjoin=True)
 
 
 class AuditLog(Base):
@@ -95,4 +96,4 @@ class ConversationHold(Base):
     held_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_agent_activity_at: Mapped[datetime] = mapped_column(default=utcnow)
 
-    account: Mapped[StaffAccount] = relationship(lazy="joined")
+    account: Mapped[StaffAccount] = relationship()
