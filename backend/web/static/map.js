@@ -15,6 +15,16 @@
     return a;
   }
 
+  // The middle 90% of the areas: far islands (Kepulauan Seribu) do not shrink the city to a dot.
+  function coreBounds(layer) {
+    var lats = [], lons = [];
+    layer.getLayers().forEach(function (l) { var c = l.getBounds().getCenter(); lats.push(c.lat); lons.push(c.lng); });
+    lats.sort(function (a, b) { return a - b; });
+    lons.sort(function (a, b) { return a - b; });
+    var lo = Math.floor(lats.length * 0.05), hi = Math.max(lo, Math.ceil(lats.length * 0.95) - 1);
+    return L.latLngBounds([lats[lo], lons[lo]], [lats[hi], lons[hi]]).pad(0.08);
+  }
+
   Promise.all([
     fetch(el.dataset.boundaries).then(function (r) { return r.json(); }),
     fetch(el.dataset.data, { credentials: "same-origin" }).then(function (r) { return r.json(); })
@@ -30,7 +40,7 @@
         lyr.bindTooltip(f.properties.kelurahan + " (" + (f.properties.kecamatan || "") + "): " + n + " terbuka / open", { sticky: true });
       }
     }).addTo(map);
-    if (layer.getLayers().length) { map.fitBounds(layer.getBounds().pad(-0.25)); }
+    if (layer.getLayers().length) { map.fitBounds(coreBounds(layer)); }
     el.dataset.boundariesLoaded = String(layer.getLayers().length);
     var markers = L.featureGroup();
     data.markers.forEach(function (m) {
