@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint bench install
+.PHONY: run test lint bench install browser
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -21,10 +21,14 @@ install: $(VENV)/.installed
 run: install
 	$(BIN)/aduan serve --host $(HOST) --port $(PORT)
 
-## Run the whole test suite (lint, then pytest on SQLite and PostgreSQL)
-test: install
+## Run the whole test suite (lint, then pytest on SQLite and PostgreSQL, browser tests in Debian's chromium)
+test: install browser
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Headless Chromium for the browser tests (Playwright drives /usr/bin/chromium; no browser download).
+browser:
+	@test -x /usr/bin/chromium || (apt-get update -qq && apt-get install -y -qq chromium chromium-driver)
 
 lint: install
 	$(BIN)/ruff check .
@@ -32,3 +36,6 @@ lint: install
 
 bench: install
 	$(BIN)/python bench/locate.py
+	$(BIN)/python bench/chat_load.py
+	$(BIN)/python bench/outbox.py
+	$(BIN)/python bench/nlu_vs_rasa.py

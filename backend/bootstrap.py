@@ -10,6 +10,7 @@ from backend.config import Settings, get_settings
 from backend.db import Database
 from backend.migrate import upgrade
 from backend.officials.service import ensure_units, seed_demo_roster
+from backend.staff.service import seed_demo_staff
 from nlu.base import PlaceRecord
 
 log = logging.getLogger(__name__)
@@ -20,6 +21,7 @@ class Bootstrapped:
     areas_loaded: dict[str, int]
     units_created: int
     officials_added: int
+    demo_staff: list[tuple[str, str, str]]  # (email, role, password) of demo accounts made just now
 
 
 def prepare_database(settings: Settings, db: Database | None = None) -> Bootstrapped:
@@ -35,10 +37,20 @@ def prepare_database(settings: Settings, db: Database | None = None) -> Bootstra
                 loaded = load_shipped_region(session, region=settings.region)
             units = ensure_units(session, region=settings.region)
             added = seed_demo_roster(session, region=settings.region) if settings.demo_roster else 0
-        return Bootstrapped(areas_loaded=loaded, units_created=units, officials_added=added)
+            staff = seed_demo_staff(session, settings.region) if settings.demo_roster else []
+        return Bootstrapped(areas_loaded=loaded, units_created=units, officials_added=added, demo_staff=staff)
     finally:
         if own:
             database.dispose()
+
+
+def print_demo_staff(done: Bootstrapped, base_url: str) -> None:
+    """On first start the main job shows the demo accounts' credentials (they are not stored in clear)."""
+    if not done.demo_staff:
+        return
+    print(f"Demo staff accounts for {base_url.rstrip('/')}/dashboard (shown once, keep them):", flush=True)
+    for email, role, password in done.demo_staff:
+        print(f"  {role:<10} {email:<32} {password}", flush=True)
 
 
 def place_records_for_cli(settings: Settings | None = None) -> list[PlaceRecord]:

@@ -6,6 +6,7 @@ import json
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import timedelta
 from pathlib import Path
 from typing import Annotated
 
@@ -132,8 +133,9 @@ def worker() -> None:
         senders = {n: channel_sender(c) for n, c in channels.items()}
         worker = OutboxWorker(database, senders, WorkerConfig.from_settings(settings))
         try:
+            idle = timedelta(minutes=settings.callcenter_idle_minutes)
             await asyncio.gather(
-                worker.run(stop), run_sla_loop(database, stop, settings.sla_check_interval_seconds)
+                worker.run(stop), run_sla_loop(database, stop, settings.sla_check_interval_seconds, idle)
             )
         finally:
             for channel in channels.values():

@@ -54,6 +54,7 @@ class Settings(BaseSettings):
     outbox_max_attempts: int = 8
     outbox_lease_seconds: float = 60.0
     sla_check_interval_seconds: float = 60.0
+    callcenter_idle_minutes: float = 10.0  # an agent's silent conversation returns to the queue after this
 
     # Public map: a tile URL template ("https://tile.example.org/{z}/{x}/{y}.png"); empty = no tiles, the
     # map shows the kelurahan boundaries and the markers on a plain background (nothing fetched outside).

@@ -7,6 +7,7 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -17,7 +18,7 @@ from starlette.concurrency import run_in_threadpool
 
 from backend.areas.geocoding import build_place_finder
 from backend.areas.service import get_locator, place_records, region_title
-from backend.bootstrap import prepare_database
+from backend.bootstrap import prepare_database, print_demo_staff
 from backend.config import Settings, get_settings
 from backend.db import Database
 from backend.escalation.ticker import run_sla_loop
@@ -71,7 +72,8 @@ def create_app(settings: Settings | None = None, *, db: Any | None = None, prepa
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if prepare:
-            await run_in_threadpool(prepare_database, settings, None)
+            done = await run_in_threadpool(prepare_database, settings, None)
+            print_demo_staff(done, settings.base_url)
         places, bounds = await run_in_threadpool(load_places, settings, database)
         engine = await run_in_threadpool(build_nlu_engine, settings, places)
         app.state.nlu_engine = engine
@@ -129,7 +131,8 @@ async def _start_worker(settings: Settings, database: Any, runtime: Runtime, sto
     """The embedded default: the SLA timer and (with a push channel) the outbox worker in this process."""
     if not settings.embedded_worker:
         return None
-    tasks = [asyncio.create_task(run_sla_loop(database, stop, settings.sla_check_interval_seconds))]
+    idle = timedelta(minutes=settings.callcenter_idle_minutes)
+    tasks = [asyncio.create_task(run_sla_loop(database, stop, settings.sla_check_interval_seconds, idle))]
     if runtime.channels:
         senders = {name: channel_sender(ch) for name, ch in runtime.channels.items()}
         worker = OutboxWorker(database, senders, WorkerConfig.from_settings(settings))
@@ -184,4 +187,3 @@ def _add_routes(app: FastAPI, settings: Settings, runtime: Runtime) -> None:
             return f"{settings.base_url.rstrip('/')}{request.url.path}{query}"
 
         app.include_router(build_whatsapp_router(runtime.channels["whatsapp"], runtime.pipeline, public_url))  # type: ignore[arg-type]
-    app.mount("/media", StaticFiles(directory=settings.media_dir, check_dir=False), name="media")

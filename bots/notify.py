@@ -23,6 +23,7 @@ from backend.officials.service import city_unit
 from backend.reports.categories import get_category
 from backend.reports.hooks import ReportChange
 from backend.reports.models import Follower, Report, ReportEvent
+from backend.reports.service import photo_url
 from bots.texts import t
 
 WHATSAPP_WINDOW = timedelta(hours=24)
@@ -378,7 +379,7 @@ class Notifier:
                     "content_variables": {"1": str(values.get("ticket", "")), "2": text[:900]},
                 }
         image_path = image.path if image is not None else None
-        image_url = f"{self.settings.base_url.rstrip('/')}/media/{image.path}" if image is not None else None
+        image_url = photo_url(self.settings.base_url, image) if image is not None else None
         send_to_chat(
             session,
             channel=person.channel,

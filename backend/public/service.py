@@ -11,10 +11,11 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, select
-from sqlalchemy.orm import Session, joinedload, noload, selectinload
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session, joinedload, noload, object_session, selectinload
 
 from backend.areas.models import Area
+from backend.escalation.models import Deadline
 from backend.officials.models import Unit
 from backend.reports.categories import get_category, load_taxonomy
 from backend.reports.lifecycle import Status, is_open
@@ -203,12 +204,30 @@ def open_or_closed(status: str) -> str:
     return "open" if is_open(status) else "closed"
 
 
-def expected_at(report: Report) -> datetime:
-    """The current finish deadline: created_at + the category's SLA finish duration.
+def expected_at(report: Report, due: dict[int, datetime] | None = None) -> datetime:
+    """The current finish deadline: the report's open `finish` deadline row (it moves with escalation and
+    reopening); for a closed report, when it was due when it closed; else created_at + the category SLA."""
+    if due is None:
+        due = (
+            finish_deadlines(object_session(report), report_ids=[report.id]) if object_session(report) else {}
+        )
+    return due.get(report.id) or report.created_at + get_category(report.category).finish_within
 
-    # TODO(issue 5): read the open deadline row once the deadlines table (migration 0004) lands.
-    """
-    return report.created_at + get_category(report.category).finish_within
+
+def finish_deadlines(session: Session | None, *, report_ids: Sequence[int]) -> dict[int, datetime]:
+    """The latest finish deadline of each report, in one query."""
+    if session is None or not report_ids:
+        return {}
+    rows = session.execute(
+        select(Deadline.report_id, func.max(Deadline.due_at))
+        .where(
+            Deadline.report_id.in_(list(report_ids)),
+            Deadline.kind == "finish",
+            Deadline.state.in_(("open", "met", "escalated")),
+        )
+        .group_by(Deadline.report_id)
+    ).all()
+    return {report_id: (due if due.tzinfo else due.replace(tzinfo=UTC)) for report_id, due in rows}
 
 
 def latest_official_note(session: Session, *, report_ids: Sequence[int]) -> dict[int, str]:
@@ -265,6 +284,7 @@ def public_rows(
     session: Session, reports: Sequence[Report], *, all_places: dict[int, Place], base_url: str
 ) -> list[PublicRow]:
     notes = latest_official_note(session, report_ids=[r.id for r in reports])
+    due = finish_deadlines(session, report_ids=[r.id for r in reports])
     rows = []
     for r in reports:
         place = all_places.get(r.area_id) if r.area_id is not None else None
@@ -285,7 +305,7 @@ def public_rows(
                 responsible_unit=r.unit.name if r.unit else None,
                 created_at=r.created_at,
                 updated_at=r.updated_at,
-                expected_at=expected_at(r),
+                expected_at=expected_at(r, due),
                 status_notes=notes.get(r.id),
                 photo_urls=[public_photo_url(base_url, p.id) for p in r.photos],
                 url=report_page_url(base_url, r.ticket),

@@ -219,7 +219,8 @@ def latest_event(report: Report) -> ReportEvent | None:
 
 
 def photo_url(base_url: str, photo: Photo) -> str:
-    return f"{base_url.rstrip('/')}/media/{photo.path}"
+    """The public address of a photo: served re-encoded, without its EXIF (GPS) metadata."""
+    return f"{base_url.rstrip('/')}/public/photos/{photo.id}"
 
 
 def public_view(report: Report, *, base_url: str) -> PublicReport:

@@ -352,6 +352,6 @@ def submit(turn: Turn) -> None:
         return
     turn.form.reset()
     turn.form.last_ticket = report.ticket
-    link = f"{settings.base_url.rstrip('/')}/api/reports/{report.ticket}"
+    link = f"{settings.base_url.rstrip('/')}/laporan/{report.ticket}"
     turn.say("report_created", ticket=report.ticket, unit=report.unit.name if report.unit else "-", link=link)
     turn.extra["report"] = report
