@@ -180,16 +180,17 @@ def test_reject_reroute_and_list(client: TestClient, session: Session) -> None:
 
 def test_same_category_nearby_offers_support(client: TestClient, session: Session) -> None:
     first = WebChat(client)
-    first.send("pohon tumbang nutup jalan abis hujan", location=(-6.2443, 106.8003))
+    # Tanjung Barat: a place no other test reports from, so the only report nearby is this one
+    first.send("pohon tumbang nutup jalan abis hujan", location=(-6.3000, 106.8500))
     first.send(photo=jpeg())
     first.press("confirm:send")
     ticket = first.texts().split("Nomor tiket: ")[1].split()[0]
     second = WebChat(client)
-    second.send("ada pohon tumbang gede banget", location=(-6.2446, 106.8005))
+    second.send("ada pohon tumbang gede banget", location=(-6.3003, 106.8502))
     assert ticket in second.texts() and f"near:support:{ticket}" in second.buttons()
     second.press(f"near:support:{ticket}")
     assert "mendukung" in second.texts()
-    lurah = bind(client, session, "Kelurahan Melawai", "lurah", "Lurah Melawai")
+    lurah = bind(client, session, "Kelurahan Tanjung Barat", "lurah", "Lurah Tanjung Barat")
     lurah.send(f"terima {ticket}")
     assert ticket in inbox(client, second)[-1]["text"], "a supporter hears of the report's changes"
 
