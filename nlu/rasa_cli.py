@@ -12,7 +12,7 @@ from pathlib import Path
 
 import typer
 
-VENV_HELP = "The Rasa virtual environment (default: <project>/.rasa-venv, or ADUAN_RASA_VENV)."
+VENV_HELP = "The Rasa virtual environment (default: ~/.cache/aduan/rasa-venv, or ADUAN_RASA_VENV)."
 
 
 def register(app: typer.Typer) -> None:

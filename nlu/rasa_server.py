@@ -1,7 +1,7 @@
 """Build, train and run the Rasa server that the Rasa engine (nlu/rasa.py) talks to.
 
 Rasa 3.6 runs on Python 3.10 only and pins old libraries (TensorFlow 2.12, SQLAlchemy 1.4,
-pydantic 1), so it lives in its own virtual environment (default `<project>/.rasa-venv`,
+pydantic 1), so it lives in its own virtual environment (default `~/.cache/aduan/rasa-venv`,
 `ADUAN_RASA_VENV` to move it) and is only ever reached as a subprocess or over HTTP.
 Nothing here imports rasa.
 
@@ -65,30 +65,26 @@ def _default_log(message: str) -> None:
 # --------------------------------------------------------------------------- locations
 
 
+def machine_cache() -> Path:
+    """The machine's cache for Aduan (`$XDG_CACHE_HOME/aduan`, else `~/.cache/aduan`): shared by every
+    checkout on this machine, so a fresh clone (as CI makes) reuses the Rasa environment and models."""
+    base = os.environ.get("XDG_CACHE_HOME")
+    return (Path(base) if base else Path.home() / ".cache") / "aduan"
+
+
 def default_venv_dir() -> Path:
-    """`ADUAN_RASA_VENV`, else `<project>/.rasa-venv` (gitignored)."""
+    """`ADUAN_RASA_VENV`, else `~/.cache/aduan/rasa-venv`."""
     env = os.environ.get("ADUAN_RASA_VENV")
-    return Path(env).expanduser().resolve() if env else PROJECT_ROOT / ".rasa-venv"
+    return Path(env).expanduser().resolve() if env else machine_cache() / "rasa-venv"
 
 
 def default_model_dir() -> Path:
-    """Where trained Rasa models are cached: `ADUAN_RASA_MODEL_DIR`, else `<nlu_model_dir>/rasa`.
-
-    A relative `nlu_model_dir` (the default `./var/nlu`) is taken from the project root, so the
-    cache is the same whichever directory the tests or the CLI are started from.
-    """
+    """Where trained Rasa models are cached: `ADUAN_RASA_MODEL_DIR`, else `~/.cache/aduan/rasa-models`
+    (keyed by a hash of the training data and config, so any checkout may share it)."""
     env = os.environ.get("ADUAN_RASA_MODEL_DIR")
     if env:
         return Path(env).expanduser().resolve()
-    try:
-        from backend.config import get_settings
-
-        base = Path(get_settings().nlu_model_dir)
-    except Exception:  # settings unreadable: still usable from tests and benchmarks
-        base = Path("var/nlu")
-    if not base.is_absolute():
-        base = PROJECT_ROOT / base
-    return base / "rasa"
+    return machine_cache() / "rasa-models"
 
 
 def rasa_python(venv: Path | None = None) -> Path:

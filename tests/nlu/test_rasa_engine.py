@@ -2,7 +2,7 @@
 
 The last test needs a real Rasa 3.6 server trained on nlu/data/nlu.yml. It builds what it needs
 through nlu.rasa_server and caches it between runs on the same machine: the venv
-(`.rasa-venv`, about 4 minutes the first time) and the model (`var/nlu/rasa/nlu-<hash>.tar.gz`,
+(`~/.cache/aduan/rasa-venv`, about 2 minutes the first time) and the model (`~/.cache/aduan/rasa-models/`,
 a few minutes to train, retrained only when nlu.yml or nlu/rasa/*.yml change). Starting the
 server takes about 30 s.
 """
