@@ -9,6 +9,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
 
 from backend.deps import SessionDep, SettingsDep
+from backend.notifications.service import failed_deliveries, outbox_counts
 from backend.officials.service import get_unit_by_name
 from backend.staff.auth import (
     COOKIE,
@@ -168,3 +169,9 @@ def audit_page(
 ) -> HTMLResponse:
     rows = audit_entries(session, conversation_id=conversation, limit=300)
     return render(request, "audit.html", staff, {"rows": rows})
+
+
+@router.get("/pengiriman", response_class=HTMLResponse, summary="Notifications that failed, and the backlog")
+def delivery_page(request: Request, staff: Supervisor, session: SessionDep) -> HTMLResponse:
+    context = {"failed": failed_deliveries(session), "counts": outbox_counts(session)}
+    return render(request, "pengiriman.html", staff, context)

@@ -25,6 +25,7 @@ NAV: list[tuple[str, str, str, tuple[str, ...]]] = [
     ("/dashboard/peta", "Peta", "Map", ("admin", "monitoring", "official")),
     ("/dashboard/rapor", "Rapor", "Performance", ("admin", "monitoring")),
     ("/dashboard/balasan-cepat", "Balasan cepat", "Canned replies", ("admin", "agent")),
+    ("/dashboard/pengiriman", "Pengiriman", "Delivery", ("admin", "monitoring")),
     ("/dashboard/audit", "Audit", "Audit log", ("admin", "monitoring")),
     ("/dashboard/staf", "Staf", "Staff", ("admin",)),
 ]
