@@ -18,6 +18,9 @@ from backend.config import Settings
 from nlu.base import PlaceRecord
 from nlu.gazetteer import Gazetteer
 
+# Nominatim answers only with matches, best first: its candidates count as found.
+NOMINATIM_CONFIDENCE = 0.9
+
 
 @dataclass(frozen=True)
 class Place:
@@ -83,9 +86,9 @@ class PlaceFinder:
                 latitude=loc.latitude,
                 longitude=loc.longitude,
                 area_id=(loc.raw or {}).get("area_id") if isinstance(loc.raw, dict) else None,
-                confidence=float((loc.raw or {}).get("confidence", 0.5))
+                confidence=float((loc.raw or {}).get("confidence", NOMINATIM_CONFIDENCE))
                 if isinstance(loc.raw, dict)
-                else 0.5,
+                else NOMINATIM_CONFIDENCE,
             )
             for loc in results
         ]
