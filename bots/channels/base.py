@@ -39,3 +39,18 @@ InboundHandler = Callable[[IncomingMessage], Awaitable[None]]
 
 Idempotent: a platform retry with the same (channel, platform_message_id) is a no-op. If it raises,
 the webhook answers 500 so the platform delivers the update again."""
+
+
+def split_text(text: str, limit: int) -> list[str]:
+    """Cut a long text into messages of at most `limit` characters, at a line break or space if possible."""
+    chunks: list[str] = []
+    while len(text) > limit:
+        cut = text.rfind("\n", 0, limit)
+        if cut <= 0:
+            cut = text.rfind(" ", 0, limit)
+        if cut <= 0:
+            cut = limit
+        chunks.append(text[:cut])
+        text = text[cut:].lstrip("\n ")
+    chunks.append(text)
+    return chunks

@@ -44,7 +44,7 @@ from telegram.ext import AIORateLimiter, ExtBot
 from telegram.request import HTTPXRequest
 
 from backend.config import Settings
-from bots.channels.base import Channel, ChannelError, InboundHandler, SendResult
+from bots.channels.base import Channel, ChannelError, InboundHandler, SendResult, split_text
 from bots.messages import Attachment, IncomingMessage, Location, OutgoingMessage, Photo
 
 logger = logging.getLogger(__name__)
@@ -95,18 +95,7 @@ def to_channel_error(exc: TelegramError) -> ChannelError:
 
 
 def _split_text(text: str, limit: int = MAX_TEXT) -> list[str]:
-    """Cut a long text into messages, at a line break or space where possible."""
-    chunks: list[str] = []
-    while len(text) > limit:
-        cut = text.rfind("\n", 0, limit)
-        if cut <= 0:
-            cut = text.rfind(" ", 0, limit)
-        if cut <= 0:
-            cut = limit
-        chunks.append(text[:cut])
-        text = text[cut:].lstrip("\n ")
-    chunks.append(text)
-    return chunks
+    return split_text(text, limit)
 
 
 class TelegramChannel(Channel):

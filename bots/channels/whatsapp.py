@@ -28,7 +28,7 @@ from twilio.request_validator import RequestValidator
 from twilio.rest import Client
 
 from backend.config import Settings
-from bots.channels.base import Channel, ChannelError, InboundHandler, SendResult
+from bots.channels.base import Channel, ChannelError, InboundHandler, SendResult, split_text
 from bots.messages import Attachment, IncomingMessage, Location, OutgoingMessage, Photo
 
 logger = logging.getLogger(__name__)
@@ -70,17 +70,7 @@ def _whatsapp_address(number: str) -> str:
 
 
 def _split_body(text: str, limit: int = MAX_BODY) -> list[str]:
-    chunks: list[str] = []
-    while len(text) > limit:
-        cut = text.rfind("\n", 0, limit)
-        if cut <= 0:
-            cut = text.rfind(" ", 0, limit)
-        if cut <= 0:
-            cut = limit
-        chunks.append(text[:cut])
-        text = text[cut:].lstrip("\n ")
-    chunks.append(text)
-    return chunks
+    return split_text(text, limit)
 
 
 def _attachment_for(content_type: str) -> Attachment:
