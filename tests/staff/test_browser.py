@@ -82,7 +82,8 @@ def logged_in(browser: Browser, live_app: LiveApp, email: str, **options: Any) -
     page.fill("input[name=email]", email)
     page.fill("input[name=password]", PASSWORD)
     page.click("button[type=submit]")
-    page.wait_for_load_state()
+    # the login POST redirects; wait for that navigation itself, not just for the current page's load
+    page.wait_for_url(lambda url: "/login" not in url, timeout=20_000)
     assert "/login" not in page.url, page.content()[:2000]
     return context, page
 
