@@ -25,8 +25,9 @@ class Area(Base):
     name: Mapped[str] = mapped_column(String(200))
     code: Mapped[str | None] = mapped_column(String(64))
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("areas.id", ondelete="CASCADE"), index=True)
-    # GeoJSON geometry (WGS84); kept as text so SQLite and PostgreSQL store it alike.
-    geometry: Mapped[str | None] = mapped_column(Text)
+    # GeoJSON geometry (WGS84); kept as text so SQLite and PostgreSQL store it alike. Deferred: areas are
+    # joined into units and reports everywhere, and only the locator and the maps read the polygons.
+    geometry: Mapped[str | None] = mapped_column(Text, deferred=True)
     centroid_lat: Mapped[float | None]
     centroid_lon: Mapped[float | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

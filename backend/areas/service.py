@@ -13,7 +13,7 @@ import yaml
 from shapely.geometry import mapping, shape
 from shapely.geometry.base import BaseGeometry
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, undefer
 
 from backend.areas.locator import AreaLocator, LocatedArea
 from backend.areas.models import LEVELS, Area
@@ -276,7 +276,9 @@ def _leaf_areas(session: Session, *, region: str) -> list[Area]:
     for level in reversed(LEVELS):
         rows = list(
             session.scalars(
-                select(Area).where(Area.region == region, Area.level == level, Area.geometry.is_not(None))
+                select(Area)
+                .options(undefer(Area.geometry))
+                .where(Area.region == region, Area.level == level, Area.geometry.is_not(None))
             )
         )
         if rows:

@@ -28,7 +28,7 @@ class Unit(Base):
     area_id: Mapped[int | None] = mapped_column(ForeignKey("areas.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
-    area: Mapped[Area | None] = relationship(lazy="joined")
+    area: Mapped[Area | None] = relationship()
     officials: Mapped[list[Official]] = relationship(back_populates="unit")
 
 
@@ -42,7 +42,7 @@ class Official(Base):
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
-    unit: Mapped[Unit] = relationship(back_populates="officials", lazy="joined")
+    unit: Mapped[Unit] = relationship(back_populates="officials")
     identities: Mapped[list[ChatIdentity]] = relationship(back_populates="official")
 
 
@@ -76,4 +76,4 @@ class InviteCode(Base):
     official_id: Mapped[int | None] = mapped_column(ForeignKey("officials.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
-    unit: Mapped[Unit] = relationship(lazy="joined")
+    unit: Mapped[Unit] = relationship()

@@ -12,7 +12,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select, func, select
-from sqlalchemy.orm import Session, joinedload, noload, object_session, selectinload
+from sqlalchemy.orm import Session, joinedload, lazyload, object_session, selectinload
 
 from backend.areas.models import Area
 from backend.escalation.models import Deadline
@@ -158,8 +158,8 @@ def filtered_select(
 def _light(stmt: Select[Any]) -> Select[Any]:
     # Areas carry their polygons: never load them with a list of reports (names come from places()).
     return stmt.options(
-        noload(Report.area),
-        joinedload(Report.unit).noload(Unit.area),
+        lazyload(Report.area),
+        joinedload(Report.unit).lazyload(Unit.area),
         selectinload(Report.photos),
     )
 
@@ -194,7 +194,7 @@ def report_for_page(session: Session, *, region: str, ticket: str) -> Report | N
         return None
     stmt = select(Report).join(Area, Area.id == Report.area_id).where(Area.region == region)
     stmt = _light(stmt.where(Report.ticket == code)).options(
-        selectinload(Report.events).joinedload(ReportEvent.unit).noload(Unit.area)
+        selectinload(Report.events).joinedload(ReportEvent.unit).lazyload(Unit.area)
     )
     return session.scalars(stmt).unique().first()
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from datetime import datetime, timedelta
 
 from geopy.distance import geodesic
@@ -215,9 +216,11 @@ def nearby_open_report(
 ) -> Report | None:
     """An open report of the same category within 100 m from the last 48 hours (geopy's geodesic)."""
     since = (now or utcnow()) - NEARBY_WINDOW
-    delta = 0.002  # ~220 m: a cheap box first, the exact distance after
-    candidates = session.scalars(
-        select(Report).where(
+    delta = (
+        0.002  # ~220 m: a cheap box in SQL first (plain columns, no rows loaded), the exact distance after
+    )
+    candidates = session.execute(
+        select(Report.id, Report.latitude, Report.longitude).where(
             Report.category == category,
             Report.status.in_([s.value for s in OPEN_STATUSES]),
             Report.created_at >= since,
@@ -225,9 +228,12 @@ def nearby_open_report(
             Report.longitude.between(longitude - delta, longitude + delta),
         )
     ).all()
-    best: tuple[float, Report] | None = None
-    for report in candidates:
-        metres = geodesic((latitude, longitude), (report.latitude, report.longitude)).meters
+    # Rank by a flat-earth distance (exact enough at 100 m), then measure the nearest few with geodesic.
+    scale = math.cos(math.radians(latitude))
+    ranked = sorted(candidates, key=lambda c: (c[1] - latitude) ** 2 + ((c[2] - longitude) * scale) ** 2)
+    best: tuple[float, int] | None = None
+    for report_id, lat, lon in ranked[:3]:
+        metres = geodesic((latitude, longitude), (lat, lon)).meters
         if metres <= NEARBY_METRES and (best is None or metres < best[0]):
-            best = (metres, report)
-    return best[1] if best else None
+            best = (metres, report_id)
+    return session.get(Report, best[1]) if best else None

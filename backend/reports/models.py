@@ -38,8 +38,8 @@ class Report(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
-    area: Mapped[Area | None] = relationship(lazy="joined")
-    unit: Mapped[Unit | None] = relationship(lazy="joined")
+    area: Mapped[Area | None] = relationship()
+    unit: Mapped[Unit | None] = relationship()
     photos: Mapped[list[Photo]] = relationship(back_populates="report", order_by="Photo.id")
     events: Mapped[list[ReportEvent]] = relationship(back_populates="report", order_by="ReportEvent.id")
     informed: Mapped[list[InformedUnit]] = relationship(back_populates="report")
@@ -80,7 +80,7 @@ class ReportEvent(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     report: Mapped[Report] = relationship(back_populates="events")
-    unit: Mapped[Unit | None] = relationship(lazy="joined")
+    unit: Mapped[Unit | None] = relationship()
 
 
 class InformedUnit(Base):
@@ -94,7 +94,7 @@ class InformedUnit(Base):
     unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
 
     report: Mapped[Report] = relationship(back_populates="informed")
-    unit: Mapped[Unit] = relationship(lazy="joined")
+    unit: Mapped[Unit] = relationship()
 
 
 class Follower(Base):

@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import exists, func, select
-from sqlalchemy.orm import Session, joinedload, noload, selectinload
+from sqlalchemy.orm import Session, joinedload, lazyload, selectinload
 
 from backend.escalation.models import Deadline
 from backend.officials.models import Unit
@@ -84,7 +84,7 @@ def search(
 ) -> list[Report]:
     stmt = staff_select(flt, region=region, all_places=all_places, zone=zone, now=now, visible=visible)
     stmt = (
-        stmt.options(noload(Report.area), joinedload(Report.unit).noload(Unit.area))
+        stmt.options(lazyload(Report.area), joinedload(Report.unit).lazyload(Unit.area))
         .order_by(Report.created_at.desc(), Report.id.desc())
         .limit(limit)
     )
@@ -131,15 +131,15 @@ def report_detail(session: Session, *, ticket: str) -> Report | None:
         select(Report)
         .where(Report.ticket == code)
         .options(
-            noload(Report.area),
+            lazyload(Report.area),
             selectinload(Report.photos),
-            selectinload(Report.events).joinedload(ReportEvent.unit).noload(Unit.area),
+            selectinload(Report.events).joinedload(ReportEvent.unit).lazyload(Unit.area),
         )
     ).first()
 
 
 def units_for_filter(session: Session, *, region: str, visible: set[int] | None) -> list[Unit]:
-    stmt = select(Unit).where(Unit.region == region).options(noload(Unit.area)).order_by(Unit.name)
+    stmt = select(Unit).where(Unit.region == region).options(lazyload(Unit.area)).order_by(Unit.name)
     if visible is not None:
         stmt = stmt.where(Unit.id.in_(sorted(visible) or [-1]))
     return list(session.scalars(stmt))

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, noload
+from sqlalchemy.orm import Session, lazyload
 
 from backend.officials.models import Unit
 from backend.reports.categories import Category, get_category
@@ -116,13 +116,15 @@ def compute_performance(
     levels: Sequence[str] = (),
 ) -> list[UnitPerformance]:
     """One row per unit that received a report (made in [since, until)) or holds one now."""
-    units = {u.id: u for u in session.scalars(select(Unit).where(Unit.region == region).options(noload("*")))}
+    units = {
+        u.id: u for u in session.scalars(select(Unit).where(Unit.region == region).options(lazyload("*")))
+    }
     stmt = select(Report).where(Report.unit_id.in_(list(units)) | Report.unit_id.is_(None))
     if since is not None:
         stmt = stmt.where(Report.created_at >= since)
     if until is not None:
         stmt = stmt.where(Report.created_at < until)
-    reports = {r.id: r for r in session.scalars(stmt.options(noload(Report.area), noload(Report.unit)))}
+    reports = {r.id: r for r in session.scalars(stmt.options(lazyload(Report.area), lazyload(Report.unit)))}
     events: dict[int, list[ReportEvent]] = {rid: [] for rid in reports}
     ids = list(reports)
     for start in range(0, len(ids), 500):
@@ -130,7 +132,7 @@ def compute_performance(
         for event in session.scalars(
             select(ReportEvent)
             .where(ReportEvent.report_id.in_(chunk))
-            .options(noload(ReportEvent.unit), noload(ReportEvent.report))
+            .options(lazyload(ReportEvent.unit), lazyload(ReportEvent.report))
             .order_by(ReportEvent.created_at, ReportEvent.id)
         ):
             events[event.report_id].append(event)
