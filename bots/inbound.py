@@ -35,6 +35,12 @@ class InboundPipeline:
     ) -> None:
         self.db = db
         self.engine = engine
+        # SQLite: one local writer at a time and no network waits, so a turn (a few ms of CPU) runs on the
+        # event loop; a thread would only add GIL hand-offs. PostgreSQL waits on the network: a thread.
+        self.inline = (
+            getattr(getattr(db, "engine", None), "dialect", None) is not None
+            and db.engine.dialect.name == "sqlite"
+        )
         self.on_outbox = on_outbox or (lambda: None)
 
     async def __call__(self, message: IncomingMessage) -> None:
@@ -42,7 +48,10 @@ class InboundPipeline:
         await self.receive(message)
 
     async def receive(self, message: IncomingMessage) -> Outcome:
-        outcome = await to_thread.run_sync(self.receive_sync, message)
+        if self.inline:
+            outcome = self.receive_sync(message)
+        else:
+            outcome = await to_thread.run_sync(self.receive_sync, message)
         if outcome.replies and message.channel != "web":
             self.on_outbox()
         return outcome

@@ -52,8 +52,6 @@ class Notifier:
             handler(session, report, event)
 
     def _on_dibuat(self, session: Session, report: Report, event: ReportEvent) -> None:
-        if report.reporter_channel and report.reporter_chat_id:
-            self._follow_as_reporter(session, report)
         self._new_report_to_unit(session, report, report.unit)
         for informed in report.informed:
             for person in self._officials_of(session, informed.unit):
@@ -331,18 +329,6 @@ class Notifier:
                 link=self._link(report),
                 **values,
             )
-
-    def _follow_as_reporter(self, session: Session, report: Report) -> None:
-        from backend.reports.handling import follow
-
-        follow(
-            session,
-            report=report,
-            channel=report.reporter_channel or "",
-            chat_id=report.reporter_chat_id or "",
-            role="reporter",
-            language=report.reporter_language,
-        )
 
     def _await_citizen_answer(self, session: Session, person: Recipient, report: Report) -> None:
         """The citizen's next free message answers this report's official (one thread per report)."""
