@@ -65,7 +65,6 @@ class InboundPipeline:
                 display_name=message.display_name,
                 lock=True,
             )
-            session.flush()
             if not record_inbound(
                 session,
                 conversation=conversation,
