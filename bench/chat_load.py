@@ -209,7 +209,7 @@ def main() -> None:
     print(ours.line("aduan"))
     print(ceiling.line("ceiling"))
     print(
-        f"throughput ratio {ours.rate / ceiling.rate:.2f} (target >= 0.5); "
+        f"throughput ratio {ours.rate / ceiling.rate:.3f} (target >= 0.5); "
         f"p99 ratio {ours.p99() / max(ceiling.p99(), 1e-9):.2f} (target <= 2)"
     )
     print(
