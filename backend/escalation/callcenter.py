@@ -13,6 +13,7 @@ out through send_to_chat: the transcript for the web chat, the outbox for Telegr
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -70,10 +71,20 @@ class QueueEntry:
     last_messages: list[dict[str, str]] = field(default_factory=list)
 
 
-def _text(key: str, language: str, **values: Any) -> str:
-    from bots.texts import t  # the sentences citizens read live in the texts catalog (data, no platform)
+# The sentences citizens read live in the texts catalog (bots/texts); the composition root hands its
+# renderer over (backend.wiring), so this domain module never imports the bots package.
+_render: Callable[..., str] | None = None
 
-    return t(key, language, **values)
+
+def use_texts(render: Callable[..., str]) -> None:
+    global _render
+    _render = render
+
+
+def _text(key: str, language: str, **values: Any) -> str:
+    if _render is None:
+        raise RuntimeError("no texts catalog: call backend.wiring.install_report_hooks first")
+    return _render(key, language, **values)
 
 
 def _tell(session: Session, conversation: Conversation, key: str, **values: Any) -> None:
