@@ -171,10 +171,12 @@ def bind_identity(session: Session, *, official: Official, channel: str, chat_id
 
 
 def official_for_chat(session: Session, *, channel: str, chat_id: str) -> Official | None:
-    # Asked for every inbound message; most chats are citizens, so first the cheap question.
-    bound = session.scalar(
-        select(ChatIdentity.id).where(ChatIdentity.channel == channel, ChatIdentity.chat_id == chat_id)
-    )
+    # Asked for every inbound message; most chats are citizens, so first the cheap question, without
+    # flushing the turn's pending writes (they reach the database together at the end of the turn).
+    with session.no_autoflush:
+        bound = session.scalar(
+            select(ChatIdentity.id).where(ChatIdentity.channel == channel, ChatIdentity.chat_id == chat_id)
+        )
     if bound is None:
         return None
     return session.scalar(

@@ -216,18 +216,17 @@ def nearby_open_report(
 ) -> Report | None:
     """An open report of the same category within 100 m from the last 48 hours (geopy's geodesic)."""
     since = (now or utcnow()) - NEARBY_WINDOW
-    delta = (
-        0.002  # ~220 m: a cheap box in SQL first (plain columns, no rows loaded), the exact distance after
-    )
-    candidates = session.execute(
-        select(Report.id, Report.latitude, Report.longitude).where(
-            Report.category == category,
-            Report.status.in_([s.value for s in OPEN_STATUSES]),
-            Report.created_at >= since,
-            Report.latitude.between(latitude - delta, latitude + delta),
-            Report.longitude.between(longitude - delta, longitude + delta),
-        )
-    ).all()
+    delta = 0.002  # ~220 m: a cheap box in SQL first (plain columns only), the exact distance after
+    with session.no_autoflush:  # reads reports only; the turn's pending writes can wait for its end
+        candidates = session.execute(
+            select(Report.id, Report.latitude, Report.longitude).where(
+                Report.category == category,
+                Report.status.in_([s.value for s in OPEN_STATUSES]),
+                Report.created_at >= since,
+                Report.latitude.between(latitude - delta, latitude + delta),
+                Report.longitude.between(longitude - delta, longitude + delta),
+            )
+        ).all()
     # Rank by a flat-earth distance (exact enough at 100 m), then measure the nearest few with geodesic.
     scale = math.cos(math.radians(latitude))
     ranked = sorted(candidates, key=lambda c: (c[1] - latitude) ** 2 + ((c[2] - longitude) * scale) ** 2)

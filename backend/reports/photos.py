@@ -103,7 +103,7 @@ def store_photo(
         height=checked.height,
     )
     session.add(photo)
-    session.flush()
+    session.flush([photo])  # only the photo (its id is needed now); the turn's other writes go at its end
     return photo, checked
 
 
