@@ -116,10 +116,6 @@ def ensure_units(session: Session, *, region: str) -> int:
     for kind in ("monitoring", "call_center"):
         city_unit(session, region=region, kind=kind)
     session.flush()
-    if created:
-        from backend.routing.service import forget_routes  # routing builds on units
-
-        forget_routes()
     return created
 
 

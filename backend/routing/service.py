@@ -18,30 +18,11 @@ class Route:
     informed: list[Unit]
 
 
-# (database, region, category, area id) -> (responsible unit id, informed unit ids). Units are only ever
-# added (an import or the roster), never moved, so a route found once holds; imports clear it.
-_routes: dict[tuple[str, str, str, int], tuple[int, tuple[int, ...]]] = {}
-
-
-def forget_routes() -> None:
-    _routes.clear()
-
-
 def route_report(session: Session, *, region: str, category: str, area: Area | None) -> Route:
     """Where a report goes. Without a located area it goes to the region's monitoring unit."""
     if area is None:
         return Route(responsible=city_unit(session, region=region, kind="monitoring"), informed=[])
-    key = (str(session.get_bind().engine.url), region, category, area.id)
-    if key in _routes:
-        responsible_id, informed_ids = _routes[key]
-        responsible = session.get(Unit, responsible_id)
-        informed = [u for uid in informed_ids if (u := session.get(Unit, uid)) is not None]
-        if responsible is not None:
-            return Route(responsible=responsible, informed=informed)
-    route = _find_route(session, region=region, category=category, area=area)
-    if route.responsible.kind != "monitoring":  # a fallback is not cached: the office may be added later
-        _routes[key] = (route.responsible.id, tuple(u.id for u in route.informed))
-    return route
+    return _find_route(session, region=region, category=category, area=area)
 
 
 def _find_route(session: Session, *, region: str, category: str, area: Area) -> Route:

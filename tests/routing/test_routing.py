@@ -3,7 +3,7 @@ from sqlalchemy.orm import Session
 
 from backend.areas.service import find_area
 from backend.officials.service import escalation_chain, require_unit
-from backend.routing.service import forget_routes, route_report
+from backend.routing.service import route_report
 from backend.routing.table import Override, Rule, load_routing_table
 
 EXPECTED_AGENCY = {
@@ -39,7 +39,6 @@ def test_override_rows_of_the_table_win(session: Session, monkeypatch: pytest.Mo
         }
     )
     monkeypatch.setattr("backend.routing.service.load_routing_table", lambda region: patched)
-    forget_routes()  # the table is read once per process; this test changes it underneath
     bangka = find_area(session, region="jakarta", level="kelurahan", name="Bangka")
     assert route_report(session, region="jakarta", category="banjir", area=bangka).responsible.name == (
         "Sudin SDA Jakarta Selatan"
@@ -65,22 +64,3 @@ def test_escalation_chain_follows_the_area_tree(session: Session) -> None:
     ]
     seribu = require_unit(session, region="jakarta", name="Kabupaten Kepulauan Seribu")
     assert [u.name for u in escalation_chain(session, unit=seribu)] == ["Unit Pemantau Jakarta"]
-
-
-def test_a_route_is_found_once_and_then_remembered(session: Session) -> None:
-    bangka = find_area(session, region="jakarta", level="kelurahan", name="Bangka")
-    forget_routes()
-    first = route_report(session, region="jakarta", category="sampah", area=bangka)
-    statements: list[str] = []
-    from sqlalchemy import event
-
-    engine = session.get_bind().engine
-    listener = lambda *args: statements.append(args[2])  # noqa: E731
-    event.listen(engine, "before_cursor_execute", listener)
-    try:
-        again = route_report(session, region="jakarta", category="sampah", area=bangka)
-    finally:
-        event.remove(engine, "before_cursor_execute", listener)
-    assert again.responsible.id == first.responsible.id
-    assert [u.id for u in again.informed] == [u.id for u in first.informed]
-    assert not any("FROM units" in s for s in statements), "the second time no unit is looked up"

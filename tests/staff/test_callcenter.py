@@ -127,7 +127,9 @@ def test_the_agents_message_goes_out_through_telegram(session: Session) -> None:
     cc.take_over(session, conversation_id=conversation.id, agent=staff.agent)
     cc.agent_says(session, conversation_id=conversation.id, agent=staff.agent, text="Selamat siang")
     sent = session.scalars(
-        select(OutboxMessage).where(OutboxMessage.channel == "telegram", OutboxMessage.chat_id == "777001")
+        select(OutboxMessage)
+        .where(OutboxMessage.channel == "telegram", OutboxMessage.chat_id == "777001")
+        .order_by(OutboxMessage.id)
     ).all()
     assert [m.payload["text"] for m in sent][-1] == "Selamat siang"
     assert "bergabung" in sent[0].payload["text"]
