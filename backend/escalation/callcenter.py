@@ -274,6 +274,13 @@ def _hold(session: Session, conversation_id: int, agent: StaffAccount) -> Conver
     return hold
 
 
+def _acting(session: Session, conversation_id: int, agent: StaffAccount, now: datetime) -> Conversation:
+    """An agent acts in a chat they hold: the conversation locked, the hold checked, the activity noted."""
+    conversation = _locked(session, conversation_id)
+    _hold(session, conversation_id, agent).last_agent_activity_at = now
+    return conversation
+
+
 def hand_back(
     session: Session, *, conversation_id: int, agent: StaffAccount, now: datetime | None = None
 ) -> Conversation:
@@ -333,9 +340,7 @@ def agent_says(
     text = text.strip()
     if not text:
         raise CallCenterError("Pesan kosong. / The message is empty.")
-    conversation = _locked(session, conversation_id)
-    hold = _hold(session, conversation_id, agent)
-    hold.last_agent_activity_at = now
+    conversation = _acting(session, conversation_id, agent, now)
     entry = send_to_chat(
         session,
         channel=conversation.channel,
@@ -360,8 +365,7 @@ def update_draft(
 ) -> dict[str, Any]:
     """Fill in or correct the report draft the bot was collecting (category, place, description)."""
     now = now or utcnow()
-    conversation = _locked(session, conversation_id)
-    _hold(session, conversation_id, agent).last_agent_activity_at = now
+    conversation = _acting(session, conversation_id, agent, now)
     if values.get("category"):
         get_category(values["category"])  # raises UnknownCategory (a ValueError)
     state = copy.deepcopy(conversation.state or {})
@@ -389,8 +393,7 @@ def submit_draft(
 ) -> Report:
     """Make the report from the draft on the citizen's behalf; the citizen gets its code."""
     now = now or utcnow()
-    conversation = _locked(session, conversation_id)
-    _hold(session, conversation_id, agent).last_agent_activity_at = now
+    conversation = _acting(session, conversation_id, agent, now)
     draft = draft_of(conversation)
     if not draft.get("category"):
         raise CallCenterError("Pilih kategori dulu. / Choose a category first.")
@@ -446,8 +449,7 @@ def attach_to_report(
 ) -> Report:
     """The chat follows an existing report (its updates reach the citizen here)."""
     now = now or utcnow()
-    conversation = _locked(session, conversation_id)
-    _hold(session, conversation_id, agent).last_agent_activity_at = now
+    conversation = _acting(session, conversation_id, agent, now)
     report = get_by_ticket(session, ticket=ticket)
     if report is None:
         raise CallCenterError(f"Tidak ada laporan {ticket}. / No report {ticket}.")
