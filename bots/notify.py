@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from backend.config import Settings
@@ -36,6 +36,18 @@ class Recipient:
     chat_id: str
     language: str
     last_inbound_at: datetime | None
+
+
+# Built once: asked for every unit told of every change.
+_UNIT_RECIPIENTS = (
+    select(ChatIdentity.channel, ChatIdentity.chat_id, Conversation.language, Conversation.last_inbound_at)
+    .join(Official, Official.id == ChatIdentity.official_id)
+    .outerjoin(
+        Conversation,
+        (Conversation.channel == ChatIdentity.channel) & (Conversation.chat_id == ChatIdentity.chat_id),
+    )
+    .where(Official.unit_id == bindparam("unit_id"), Official.active.is_(True))
+)
 
 
 class Notifier:
@@ -271,21 +283,8 @@ class Notifier:
     def _officials_of(self, session: Session, unit: Unit | None) -> list[Recipient]:
         if unit is None:
             return []
-        rows = session.execute(
-            select(
-                ChatIdentity.channel,
-                ChatIdentity.chat_id,
-                Conversation.language,
-                Conversation.last_inbound_at,
-            )
-            .join(Official, Official.id == ChatIdentity.official_id)
-            .outerjoin(
-                Conversation,
-                (Conversation.channel == ChatIdentity.channel)
-                & (Conversation.chat_id == ChatIdentity.chat_id),
-            )
-            .where(Official.unit_id == unit.id, Official.active.is_(True))
-        ).all()
+        with session.no_autoflush:  # reads officials only; the turn's writes go together at its end
+            rows = session.execute(_UNIT_RECIPIENTS, {"unit_id": unit.id}).all()
         return [Recipient(ch, chat, lang or "id", last) for ch, chat, lang, last in rows]
 
     def _reporter(self, session: Session, report: Report) -> list[Recipient]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -19,33 +19,50 @@ from backend.notifications.models import OutboxMessage
 PULL_CHANNELS = frozenset({"web"})
 
 
+# The hot path builds these statements once: building a select costs about as much as running it here.
+_BY_CHAT = select(Conversation).where(
+    Conversation.channel == bindparam("channel"), Conversation.chat_id == bindparam("chat_id")
+)
+_BY_CHAT_LOCKED = _BY_CHAT.with_for_update()
+_INSERTS = {"postgresql": pg_insert, "sqlite": sqlite_insert}
+_NEW_CONVERSATION = {
+    name: insert(Conversation.__table__).on_conflict_do_nothing(index_elements=["channel", "chat_id"])
+    for name, insert in _INSERTS.items()
+}
+_NEW_INBOUND = {
+    name: insert(InboundMessage.__table__)
+    .on_conflict_do_nothing(index_elements=["channel", "platform_message_id"])
+    .returning(InboundMessage.__table__.c.id)
+    for name, insert in _INSERTS.items()
+}
+
+
 def conversation_for(
     session: Session, *, channel: str, chat_id: str, display_name: str | None = None, lock: bool = False
 ) -> Conversation:
     """The conversation of this chat, created on first contact. `lock` serialises two messages of one chat."""
-    stmt = select(Conversation).where(Conversation.channel == channel, Conversation.chat_id == chat_id)
-    if lock:
-        stmt = stmt.with_for_update()
-    conversation = session.scalar(stmt)
+    stmt = _BY_CHAT_LOCKED if lock else _BY_CHAT
+    key = {"channel": channel, "chat_id": chat_id}
+    conversation = session.scalar(stmt, key)
     if conversation is None:
         # Two first messages of one chat may race: the unique pair decides, and both read the winner.
         now = utcnow()
         session.execute(
-            _insert(session, Conversation)
-            .values(
-                channel=channel,
-                chat_id=chat_id,
-                display_name=display_name,
-                state={},
-                language="id",
-                mode="bot",
-                failures=0,
-                created_at=now,
-                updated_at=now,
-            )
-            .on_conflict_do_nothing(index_elements=["channel", "chat_id"])
+            _NEW_CONVERSATION[_dialect(session)],
+            {
+                "channel": channel,
+                "chat_id": chat_id,
+                "display_name": display_name,
+                "state": {},
+                "language": "id",
+                "mode": "bot",
+                "failures": 0,
+                "invite_failures": 0,
+                "created_at": now,
+                "updated_at": now,
+            },
         )
-        conversation = session.scalar(stmt)
+        conversation = session.scalar(stmt, key)
         assert conversation is not None
     elif display_name and conversation.display_name != display_name:
         conversation.display_name = display_name
@@ -64,15 +81,13 @@ def record_inbound(
     channel = conversation.channel
     received = now or utcnow()
     inserted = session.execute(
-        _insert(session, InboundMessage)
-        .values(
-            channel=channel,
-            platform_message_id=platform_message_id,
-            conversation_id=conversation.id,
-            received_at=received,
-        )
-        .on_conflict_do_nothing(index_elements=["channel", "platform_message_id"])
-        .returning(InboundMessage.id)
+        _NEW_INBOUND[_dialect(session)],
+        {
+            "channel": channel,
+            "platform_message_id": platform_message_id,
+            "conversation_id": conversation.id,
+            "received_at": received,
+        },
     ).scalar()
     if inserted is None:
         return False
@@ -84,11 +99,8 @@ def record_inbound(
     return True
 
 
-def _insert(session: Session, model: type[Any]) -> Any:
-    """INSERT with ON CONFLICT support for the session's database (SQLite or PostgreSQL)."""
-    if session.get_bind().dialect.name == "postgresql":
-        return pg_insert(model)
-    return sqlite_insert(model)
+def _dialect(session: Session) -> str:
+    return session.get_bind().dialect.name
 
 
 def send_to_chat(

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from backend.areas.models import Area
@@ -69,8 +69,12 @@ def require_unit(session: Session, *, region: str, name: str) -> Unit:
     return unit
 
 
+_UNIT_OF_AREA = select(Unit).where(Unit.area_id == bindparam("area_id"), Unit.kind == bindparam("kind"))
+_AGENCY_UNIT = _UNIT_OF_AREA.where(Unit.agency == bindparam("agency"))
+
+
 def office_of(session: Session, *, area: Area) -> Unit | None:
-    return session.scalar(select(Unit).where(Unit.area_id == area.id, Unit.kind == OFFICE_KIND[area.level]))
+    return session.scalar(_UNIT_OF_AREA, {"area_id": area.id, "kind": OFFICE_KIND[area.level]})
 
 
 def agency_unit_for(session: Session, *, agency: Agency, area: Area) -> Unit | None:
@@ -78,9 +82,7 @@ def agency_unit_for(session: Session, *, agency: Agency, area: Area) -> Unit | N
     level_area = area.ancestor(agency.level)
     if level_area is None:
         return None
-    return session.scalar(
-        select(Unit).where(Unit.area_id == level_area.id, Unit.kind == "agency", Unit.agency == agency.code)
-    )
+    return session.scalar(_AGENCY_UNIT, {"area_id": level_area.id, "kind": "agency", "agency": agency.code})
 
 
 def city_unit(session: Session, *, region: str, kind: str) -> Unit:
@@ -166,13 +168,16 @@ def bind_identity(session: Session, *, official: Official, channel: str, chat_id
     return identity
 
 
+_IS_BOUND = select(ChatIdentity.id).where(
+    ChatIdentity.channel == bindparam("channel"), ChatIdentity.chat_id == bindparam("chat_id")
+)
+
+
 def official_for_chat(session: Session, *, channel: str, chat_id: str) -> Official | None:
-    # Asked for every inbound message; most chats are citizens, so first the cheap question, without
-    # flushing the turn's pending writes (they reach the database together at the end of the turn).
+    # Asked for every inbound message; most chats are citizens, so first the cheap question (a statement
+    # built once), without flushing the turn's pending writes (they reach the database at the turn's end).
     with session.no_autoflush:
-        bound = session.scalar(
-            select(ChatIdentity.id).where(ChatIdentity.channel == channel, ChatIdentity.chat_id == chat_id)
-        )
+        bound = session.scalar(_IS_BOUND, {"channel": channel, "chat_id": chat_id})
     if bound is None:
         return None
     return session.scalar(

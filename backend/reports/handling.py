@@ -6,7 +6,7 @@ import math
 from datetime import datetime, timedelta
 
 from geopy.distance import geodesic
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from backend.db import utcnow
@@ -206,6 +206,16 @@ def support(
     add_note(session, report=report, kind="didukung", actor=Actor(kind="citizen"), note=None, now=now)
 
 
+# Built once: asked on every report's location, and building it cost as much as running it.
+_NEARBY_CANDIDATES = select(Report.id, Report.latitude, Report.longitude).where(
+    Report.category == bindparam("category"),
+    Report.status.in_(sorted(s.value for s in OPEN_STATUSES)),
+    Report.created_at >= bindparam("since"),
+    Report.latitude.between(bindparam("lat_min"), bindparam("lat_max")),
+    Report.longitude.between(bindparam("lon_min"), bindparam("lon_max")),
+)
+
+
 def nearby_open_report(
     session: Session,
     *,
@@ -217,16 +227,16 @@ def nearby_open_report(
     """An open report of the same category within 100 m from the last 48 hours (geopy's geodesic)."""
     since = (now or utcnow()) - NEARBY_WINDOW
     delta = 0.002  # ~220 m: a cheap box in SQL first (plain columns only), the exact distance after
+    box = {
+        "category": category,
+        "since": since,
+        "lat_min": latitude - delta,
+        "lat_max": latitude + delta,
+        "lon_min": longitude - delta,
+        "lon_max": longitude + delta,
+    }
     with session.no_autoflush:  # reads reports only; the turn's pending writes can wait for its end
-        candidates = session.execute(
-            select(Report.id, Report.latitude, Report.longitude).where(
-                Report.category == category,
-                Report.status.in_([s.value for s in OPEN_STATUSES]),
-                Report.created_at >= since,
-                Report.latitude.between(latitude - delta, latitude + delta),
-                Report.longitude.between(longitude - delta, longitude + delta),
-            )
-        ).all()
+        candidates = session.execute(_NEARBY_CANDIDATES, box).all()
     # Rank by a flat-earth distance (exact enough at 100 m), then measure the nearest few with geodesic.
     scale = math.cos(math.radians(latitude))
     ranked = sorted(candidates, key=lambda c: (c[1] - latitude) ** 2 + ((c[2] - longitude) * scale) ** 2)
@@ -235,4 +245,7 @@ def nearby_open_report(
         metres = geodesic((latitude, longitude), (lat, lon)).meters
         if metres <= NEARBY_METRES and (best is None or metres < best[0]):
             best = (metres, report_id)
-    return session.get(Report, best[1]) if best else None
+    if best is None:
+        return None
+    with session.no_autoflush:
+        return session.get(Report, best[1])

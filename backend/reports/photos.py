@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from PIL import ExifTags, Image, UnidentifiedImageError
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from backend.reports.models import Photo
@@ -107,7 +107,11 @@ def store_photo(
     return photo, checked
 
 
+_PHOTOS_BY_IDS = select(Photo).where(Photo.id.in_(bindparam("ids", expanding=True))).order_by(Photo.id)
+
+
 def photos_by_ids(session: Session, *, ids: list[int]) -> list[Photo]:
     if not ids:
         return []
-    return list(session.scalars(select(Photo).where(Photo.id.in_(ids)).order_by(Photo.id)))
+    with session.no_autoflush:  # photos are flushed when stored; the turn's other writes wait for its end
+        return list(session.scalars(_PHOTOS_BY_IDS, {"ids": list(ids)}))

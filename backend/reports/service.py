@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -66,13 +66,16 @@ def create_report(
 ) -> Report:
     """Create a located, routed report and its first event; hooks (notifications) share the transaction."""
     get_category(category)  # raises UnknownCategory
-    area = _resolve_area(session, region=region, latitude=latitude, longitude=longitude, area_id=area_id)
-    if area is None and latitude is None:
-        raise ReportError("a report needs a location: coordinates or a known area")
-    route = route_report(session, region=region, category=category, area=area)
+    # Reads of places, units and tickets only: the caller's pending writes join the report's one flush.
+    with session.no_autoflush:
+        area = _resolve_area(session, region=region, latitude=latitude, longitude=longitude, area_id=area_id)
+        if area is None and latitude is None:
+            raise ReportError("a report needs a location: coordinates or a known area")
+        route = route_report(session, region=region, category=category, area=area)
+        ticket = _unique_ticket(session)
     created = now or utcnow()
     report = Report(
-        ticket=_unique_ticket(session),
+        ticket=ticket,
         category=category,
         description=(description or "").strip()[:MAX_DESCRIPTION],
         latitude=latitude if latitude is not None else (area.centroid_lat if area else None),
@@ -120,10 +123,13 @@ def _resolve_area(
     return None
 
 
+_TICKET_TAKEN = select(Report.id).where(Report.ticket == bindparam("ticket"))
+
+
 def _unique_ticket(session: Session) -> str:
     for _ in range(20):
         ticket = new_ticket()
-        if session.scalar(select(Report.id).where(Report.ticket == ticket)) is None:
+        if session.scalar(_TICKET_TAKEN, {"ticket": ticket}) is None:
             return ticket
     raise IntegrityError(
         "could not draw a free ticket code", None, Exception()
