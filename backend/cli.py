@@ -44,7 +44,7 @@ app.add_typer(reports_app, name="reports")
 app.add_typer(telegram_app, name="telegram")
 
 console = Console()
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=True)  # an error line is not broken mid-path
 
 
 @contextmanager
@@ -89,7 +89,7 @@ def serve(
     console.print(
         f"channels on: {', '.join(enabled_channels(settings))}; web chat at http://{host}:{port}/chat"
     )
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+    uvicorn.run(create_app(settings, freeze_heap=True), host=host, port=port, log_level="info")
 
 
 def enabled_channels(settings: Settings) -> list[str]:

@@ -18,7 +18,7 @@ app = typer.Typer(
     'Example: aduan nlu parse "banjir sepaha di jl kemang raya rt 04/02"',
     no_args_is_help=True,
 )
-console = Console(stderr=True)
+console = Console(stderr=True, soft_wrap=True)  # an error line is not broken mid-path
 EVAL_PROGRESS_MIN_ROWS = 200
 
 
