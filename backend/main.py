@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -59,8 +60,18 @@ def build_nlu_engine(settings: Settings, places: list[PlaceRecord]) -> NluEngine
     return build_engine(settings, places)
 
 
-def create_app(settings: Settings | None = None, *, db: Any | None = None, prepare: bool = True) -> FastAPI:
-    """`db` may be any object with a `session()` context manager (tests pass a rolled-back connection)."""
+def create_app(
+    settings: Settings | None = None,
+    *,
+    db: Any | None = None,
+    prepare: bool = True,
+    freeze_heap: bool = False,
+) -> FastAPI:
+    """`db` may be any object with a `session()` context manager (tests pass a rolled-back connection).
+
+    `freeze_heap` (for a process that serves this one app: `aduan serve`) moves what start-up built out of
+    the garbage collector's reach once the app is ready.
+    """
     settings = settings or get_settings()
     database = db or Database(settings.database_url)
     settings.media_dir.mkdir(parents=True, exist_ok=True)
@@ -85,6 +96,11 @@ def create_app(settings: Settings | None = None, *, db: Any | None = None, prepa
                 region_title=region_title(settings.region),
             )
         )
+        if freeze_heap:
+            # Start-up left a large long-lived heap (the NLU model, the region's polygons, the ORM's
+            # mappers). Frozen, a full collection no longer walks it in the middle of a chat turn.
+            gc.collect()
+            gc.freeze()
         stop = asyncio.Event()
         worker_task = await _start_worker(settings, database, runtime, stop)
         log.info("channels on: %s", ", ".join(["web" if settings.web_chat else "", *channels]).strip(", "))

@@ -12,8 +12,8 @@ import shapely
 import yaml
 from shapely.geometry import mapping, shape
 from shapely.geometry.base import BaseGeometry
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session, undefer
+from sqlalchemy import bindparam, func, select
+from sqlalchemy.orm import Session, aliased, contains_eager, undefer
 
 from backend.areas.locator import AreaLocator, LocatedArea
 from backend.areas.models import LEVELS, Area
@@ -293,8 +293,20 @@ def locate(session: Session, *, region: str, lat: float, lon: float) -> LocatedA
 # --- names ---------------------------------------------------------------------------------------
 
 
+_PARENT, _GRANDPARENT = aliased(Area), aliased(Area)
+# An area with its kecamatan and kota in one query: routing walks up the tree, and `area.parent` is then
+# answered without a query of its own.
+_AREA_WITH_PARENTS = (
+    select(Area)
+    .outerjoin(_PARENT, Area.parent_id == _PARENT.id)
+    .outerjoin(_GRANDPARENT, _PARENT.parent_id == _GRANDPARENT.id)
+    .where(Area.id == bindparam("area_id"))
+    .options(contains_eager(Area.parent.of_type(_PARENT)).contains_eager(_PARENT.parent.of_type(_GRANDPARENT)))
+)
+
+
 def get_area(session: Session, *, area_id: int) -> Area | None:
-    return session.get(Area, area_id)
+    return session.scalar(_AREA_WITH_PARENTS, {"area_id": area_id})
 
 
 def find_area(session: Session, *, region: str, level: str, name: str) -> Area | None:

@@ -36,6 +36,8 @@ _NEW_INBOUND = {
     for name, insert in _INSERTS.items()
 }
 
+_NEW_TRANSCRIPT_ENTRY = TranscriptEntry.__table__.insert()
+
 
 def conversation_for(
     session: Session, *, channel: str, chat_id: str, display_name: str | None = None, lock: bool = False
@@ -91,10 +93,20 @@ def record_inbound(
     ).scalar()
     if inserted is None:
         return False
-    conversation.last_inbound_at = received
-    session.add(
-        TranscriptEntry(conversation_id=conversation.id, direction="in", author="citizen", text=summary)
+    session.execute(
+        _NEW_TRANSCRIPT_ENTRY,
+        {
+            "conversation_id": conversation.id,
+            "direction": "in",
+            "author": "citizen",
+            "text": summary,
+            "buttons": [],
+            "request_location": False,
+            "image_url": None,
+            "created_at": received,
+        },
     )
+    conversation.last_inbound_at = received  # after the INSERT, which would flush it early
     metrics.INBOUND_MESSAGES.labels(channel=channel).inc()
     return True
 

@@ -6,7 +6,7 @@ import math
 from datetime import datetime, timedelta
 
 from geopy.distance import geodesic
-from sqlalchemy import bindparam, select
+from sqlalchemy import Float, bindparam, select
 from sqlalchemy.orm import Session
 
 from backend.db import utcnow
@@ -207,12 +207,22 @@ def support(
 
 
 # Built once: asked on every report's location, and building it cost as much as running it.
-_NEARBY_CANDIDATES = select(Report.id, Report.latitude, Report.longitude).where(
-    Report.category == bindparam("category"),
-    Report.status.in_(sorted(s.value for s in OPEN_STATUSES)),
-    Report.created_at >= bindparam("since"),
-    Report.latitude.between(bindparam("lat_min"), bindparam("lat_max")),
-    Report.longitude.between(bindparam("lon_min"), bindparam("lon_max")),
+_LAT, _LON, _SCALE = (bindparam(name, type_=Float) for name in ("lat", "lon", "scale"))
+# Ranked in SQL by a flat-earth distance (exact enough at 100 m): a busy corner may hold many reports.
+_NEARBY_CANDIDATES = (
+    select(Report.id, Report.latitude, Report.longitude)
+    .where(
+        Report.category == bindparam("category"),
+        Report.status.in_(sorted(s.value for s in OPEN_STATUSES)),
+        Report.created_at >= bindparam("since"),
+        Report.latitude.between(bindparam("lat_min"), bindparam("lat_max")),
+        Report.longitude.between(bindparam("lon_min"), bindparam("lon_max")),
+    )
+    .order_by(
+        (Report.latitude - _LAT) * (Report.latitude - _LAT)
+        + (Report.longitude - _LON) * _SCALE * (Report.longitude - _LON) * _SCALE
+    )
+    .limit(3)
 )
 
 
@@ -234,14 +244,15 @@ def nearby_open_report(
         "lat_max": latitude + delta,
         "lon_min": longitude - delta,
         "lon_max": longitude + delta,
+        "lat": latitude,
+        "lon": longitude,
+        "scale": math.cos(math.radians(latitude)),
     }
     with session.no_autoflush:  # reads reports only; the turn's pending writes can wait for its end
-        candidates = session.execute(_NEARBY_CANDIDATES, box).all()
-    # Rank by a flat-earth distance (exact enough at 100 m), then measure the nearest few with geodesic.
-    scale = math.cos(math.radians(latitude))
-    ranked = sorted(candidates, key=lambda c: (c[1] - latitude) ** 2 + ((c[2] - longitude) * scale) ** 2)
+        nearest = session.execute(_NEARBY_CANDIDATES, box).all()
+    # The exact distance (geopy's geodesic) for the nearest few only.
     best: tuple[float, int] | None = None
-    for report_id, lat, lon in ranked[:3]:
+    for report_id, lat, lon in nearest:
         metres = geodesic((latitude, longitude), (lat, lon)).meters
         if metres <= NEARBY_METRES and (best is None or metres < best[0]):
             best = (metres, report_id)
