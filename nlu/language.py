@@ -25,7 +25,7 @@ _ID_WORDS = (
     bantu bantuan dong deh sih kok nih tuh lah kah pun agar supaya atau jadi kalau kayak seperti
     udah gak ga nggak enggak kagak bikin buang numpuk menumpuk bau mampet rusak berlubang pecah
     patah jatuh hujan deras meluap pasar kelurahan kecamatan kota rt rw lurah camat pemerintah
-    dinas tolonglah mohon segera cepat
+    dinas tolonglah mohon segera cepat selesai beres terima tolak alihkan balas
     """
     )
     | frozenset(SLANG)
@@ -48,7 +48,8 @@ _EN_WORDS = word_set(
     """
 )
 
-_WORD = re.compile(r"[a-z]+")
+# Whole words only: the letters inside a ticket code ("A52JQ4") are not the English "a".
+_WORD = re.compile(r"\b[a-z]+\b")
 _LETTER = re.compile(r"[^\W\d_]", re.UNICODE)
 
 

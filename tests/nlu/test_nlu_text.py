@@ -82,6 +82,14 @@ def test_language() -> None:
     assert detect_language("") is None
 
 
+def test_a_ticket_code_is_not_read_as_words() -> None:
+    # "A52JQ4" once read as the English article "a" (+ "jq"): an official's Indonesian command got an
+    # English reply, depending on the random code.
+    assert detect_language("selesai A52JQ4 beres") != "en"
+    assert detect_language("cek I7HK2Q dong") == "id"
+    assert detect_language("check A7K9PQ please") == "en"
+
+
 def test_training_data_loader_strips_annotations() -> None:
     ex = parse_example("bnjr [sepaha](kedalaman) di [jl kemang raya](jalan) rt [04](rt)", "lapor_banjir")
     assert ex.text == "bnjr sepaha di jl kemang raya rt 04"
