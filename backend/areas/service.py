@@ -13,7 +13,8 @@ import yaml
 from shapely.geometry import mapping, shape
 from shapely.geometry.base import BaseGeometry
 from sqlalchemy import bindparam, func, select
-from sqlalchemy.orm import Session, aliased, contains_eager, undefer
+from sqlalchemy.orm import Session, aliased, undefer
+from sqlalchemy.orm.attributes import set_committed_value
 
 from backend.areas.locator import AreaLocator, LocatedArea
 from backend.areas.models import LEVELS, Area
@@ -294,19 +295,27 @@ def locate(session: Session, *, region: str, lat: float, lon: float) -> LocatedA
 
 
 _PARENT, _GRANDPARENT = aliased(Area), aliased(Area)
-# An area with its kecamatan and kota in one query: routing walks up the tree, and `area.parent` is then
-# answered without a query of its own.
+# An area with its kecamatan and kota in one query: routing walks up the tree. (Plain columns and
+# set_committed_value: contains_eager's loader cost more than the two queries it saved.)
 _AREA_WITH_PARENTS = (
-    select(Area)
+    select(Area, _PARENT, _GRANDPARENT)
     .outerjoin(_PARENT, Area.parent_id == _PARENT.id)
     .outerjoin(_GRANDPARENT, _PARENT.parent_id == _GRANDPARENT.id)
     .where(Area.id == bindparam("area_id"))
-    .options(contains_eager(Area.parent.of_type(_PARENT)).contains_eager(_PARENT.parent.of_type(_GRANDPARENT)))
 )
 
 
 def get_area(session: Session, *, area_id: int) -> Area | None:
-    return session.scalar(_AREA_WITH_PARENTS, {"area_id": area_id})
+    row = session.execute(_AREA_WITH_PARENTS, {"area_id": area_id}).first()
+    if row is None:
+        return None
+    area, parent, grandparent = row
+    if parent is not None:
+        # The parents, held by the area: `area.parent` no longer needs a query of its own.
+        set_committed_value(area, "parent", parent)
+        if grandparent is not None:
+            set_committed_value(parent, "parent", grandparent)
+    return area
 
 
 def find_area(session: Session, *, region: str, level: str, name: str) -> Area | None:

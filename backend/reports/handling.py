@@ -206,10 +206,10 @@ def support(
     add_note(session, report=report, kind="didukung", actor=Actor(kind="citizen"), note=None, now=now)
 
 
-# Built once: asked on every report's location, and building it cost as much as running it.
 _LAT, _LON, _SCALE = (bindparam(name, type_=Float) for name in ("lat", "lon", "scale"))
-# Ranked in SQL by a flat-earth distance (exact enough at 100 m): a busy corner may hold many reports.
-_NEARBY_CANDIDATES = (
+# Built once (asked on every report's location) and ranked in SQL by a flat-earth distance: a busy
+# corner may hold many open reports, and only the nearest matters.
+_NEAREST_CANDIDATE = (
     select(Report.id, Report.latitude, Report.longitude)
     .where(
         Report.category == bindparam("category"),
@@ -222,7 +222,7 @@ _NEARBY_CANDIDATES = (
         (Report.latitude - _LAT) * (Report.latitude - _LAT)
         + (Report.longitude - _LON) * _SCALE * (Report.longitude - _LON) * _SCALE
     )
-    .limit(3)
+    .limit(1)
 )
 
 
@@ -249,14 +249,11 @@ def nearby_open_report(
         "scale": math.cos(math.radians(latitude)),
     }
     with session.no_autoflush:  # reads reports only; the turn's pending writes can wait for its end
-        nearest = session.execute(_NEARBY_CANDIDATES, box).all()
-    # The exact distance (geopy's geodesic) for the nearest few only.
-    best: tuple[float, int] | None = None
-    for report_id, lat, lon in nearest:
-        metres = geodesic((latitude, longitude), (lat, lon)).meters
-        if metres <= NEARBY_METRES and (best is None or metres < best[0]):
-            best = (metres, report_id)
-    if best is None:
-        return None
-    with session.no_autoflush:
-        return session.get(Report, best[1])
+        nearest = session.execute(_NEAREST_CANDIDATE, box).first()
+        if nearest is None:
+            return None
+        # The flat-earth order is exact enough at 100 m; the distance itself is geopy's geodesic.
+        report_id, lat, lon = nearest
+        if geodesic((latitude, longitude), (lat, lon)).meters > NEARBY_METRES:
+            return None
+        return session.get(Report, report_id)

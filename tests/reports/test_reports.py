@@ -89,3 +89,41 @@ def test_unknown_category_and_missing_location_are_refused(session: Session) -> 
         )
     with pytest.raises(ReportError):
         create_report(session, region="jakarta", category="banjir", description="x")
+
+
+def test_the_nearest_open_report_of_the_category_within_100_m_is_found(session: Session) -> None:
+    from datetime import timedelta
+
+    from backend.db import utcnow
+    from backend.reports.handling import nearby_open_report
+
+    # Around Srengseng Sawah, a spot no other test reports from.
+    lat, lon = -6.3460, 106.8230
+    metre = 1 / 111_320  # degrees of latitude in a metre
+
+    def report(category: str, north_m: float, *, status: str = "menunggu", hours_ago: float = 0) -> str:
+        made = create_report(
+            session,
+            region="jakarta",
+            category=category,
+            description="uji",
+            latitude=lat + north_m * metre,
+            longitude=lon,
+            now=utcnow() - timedelta(hours=hours_ago),
+        )
+        made.status = status
+        return made.ticket
+
+    def found() -> str | None:
+        near = nearby_open_report(session, category="sampah", latitude=lat, longitude=lon)
+        return near.ticket if near else None
+
+    report("sampah", 150)  # too far
+    report("banjir", 10)  # another category
+    report("sampah", 5, status="selesai")  # closed
+    report("sampah", 20, hours_ago=49)  # too old
+    assert found() is None
+    farther = report("sampah", 80)
+    assert found() == farther
+    nearer = report("sampah", -40)  # south: the order is by distance, not by latitude
+    assert found() == nearer
