@@ -162,6 +162,7 @@ def _add_routes(app: FastAPI, settings: Settings, runtime: Runtime) -> None:
     from backend.public.open311_router import router as open311_router
     from backend.public.router import STATIC_DIR as PUBLIC_STATIC_DIR
     from backend.public.router import router as public_router
+    from backend.web.errors import install_error_pages
     from backend.web.router import STATIC_DIR as DASHBOARD_STATIC_DIR
     from backend.web.router import router as dashboard_router
     from nlu.router import router as nlu_router
@@ -181,6 +182,7 @@ def _add_routes(app: FastAPI, settings: Settings, runtime: Runtime) -> None:
     app.mount("/public/static", StaticFiles(directory=PUBLIC_STATIC_DIR), name="public-static")
     app.include_router(dashboard_router)
     app.mount("/dashboard/static", StaticFiles(directory=DASHBOARD_STATIC_DIR), name="dashboard-static")
+    install_error_pages(app)
     if settings.web_chat:
         app.include_router(build_web_router(runtime.pipeline, settings.max_photo_bytes))
     if "telegram" in runtime.channels:

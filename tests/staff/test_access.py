@@ -222,3 +222,18 @@ def test_monitoring_filters_the_list_by_unit_and_overdue(
     assert client.get("/dashboard/laporan", params={"status": "nope"}).status_code == 400
     data = client.get("/dashboard/api/peta.json").json()
     assert str(late.area_id) in data["open_per_area"]
+
+
+def test_a_browser_reads_refusals_as_a_page_and_a_script_as_json(client: TestClient, staff: Accounts) -> None:
+    login(client, staff.of("official"))
+    page = client.get("/dashboard/staf", headers={"Accept": "text/html,application/xhtml+xml"})
+    assert page.status_code == 403 and page.headers["content-type"].startswith("text/html")
+    assert "Tidak diizinkan" in page.text and "Not allowed" in page.text
+    assert 'href="/dashboard/"' in page.text
+    script = client.get("/dashboard/staf", headers={"Accept": "application/json"})
+    assert script.status_code == 403 and script.json()["detail"]
+    missing = client.get("/dashboard/laporan/ZZZZZZ", headers={"Accept": "text/html"})
+    assert missing.status_code == 404 and "Tidak ditemukan" in missing.text
+    login(client, staff.of("admin"))
+    bad = client.get("/dashboard/percakapan/bukan-angka", headers={"Accept": "text/html"})
+    assert bad.status_code == 422 and "Isian tidak valid" in bad.text
