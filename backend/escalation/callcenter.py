@@ -1,4 +1,4 @@
-"""The call center: the queue of chats waiting for a person, take-over, hand-back, and what agents do.
+"""The call center: the queue of chats waiting for a person, take-over and hand-back.
 
 A conversation enters the queue (mode "waiting") when the citizen asks for a person, the bot failed
 twice, an emergency was reported (all three set by the dialog), or one of the citizen's reports was
@@ -6,13 +6,12 @@ disputed twice: `queue_disputed_reports` finds those and queues them once per re
 remembers which were queued), called whenever the queue is read, so nothing else has to change.
 
 An agent's hold is a row of conversation_holds (one per conversation, so a second agent's take-over
-fails) plus mode "human" on the conversation, which keeps the bot quiet. Whatever the agent says goes
-out through send_to_chat: the transcript for the web chat, the outbox for Telegram and WhatsApp.
+fails) plus mode "human" on the conversation, which keeps the bot quiet. What an agent does while
+holding a chat is in backend.escalation.agent_work.
 """
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -25,10 +24,9 @@ from backend.conversations.models import Conversation, TranscriptEntry
 from backend.conversations.service import send_to_chat
 from backend.db import utcnow
 from backend.reports.categories import get_category
-from backend.reports.handling import DISPUTES_BEFORE_ESCALATION, follow
+from backend.reports.handling import DISPUTES_BEFORE_ESCALATION
 from backend.reports.lifecycle import OPEN_STATUSES
-from backend.reports.models import Photo, Report
-from backend.reports.service import Actor, create_report, get_by_ticket
+from backend.reports.models import Report
 from backend.staff.models import AuditLog, ConversationHold, StaffAccount
 from backend.staff.service import audit
 
@@ -87,7 +85,7 @@ def _text(key: str, language: str, **values: Any) -> str:
     return _render(key, language, **values)
 
 
-def _tell(session: Session, conversation: Conversation, key: str, **values: Any) -> None:
+def tell(session: Session, conversation: Conversation, key: str, **values: Any) -> None:
     send_to_chat(
         session,
         channel=conversation.channel,
@@ -254,7 +252,7 @@ def take_over(
     if conversation.handover_requested_at is None:
         conversation.handover_requested_at = now
         conversation.handover_reason = conversation.handover_reason or "agent_initiated"
-    _tell(session, conversation, "agent_joined", agent=agent.name)
+    tell(session, conversation, "agent_joined", agent=agent.name)
     audit(
         session,
         account=agent,
@@ -274,7 +272,7 @@ def _hold(session: Session, conversation_id: int, agent: StaffAccount) -> Conver
     return hold
 
 
-def _acting(session: Session, conversation_id: int, agent: StaffAccount, now: datetime) -> Conversation:
+def acting_in(session: Session, conversation_id: int, agent: StaffAccount, now: datetime) -> Conversation:
     """An agent acts in a chat they hold: the conversation locked, the hold checked, the activity noted."""
     conversation = _locked(session, conversation_id)
     _hold(session, conversation_id, agent).last_agent_activity_at = now
@@ -293,7 +291,7 @@ def hand_back(
     conversation.handover_reason = None
     conversation.handover_requested_at = None
     conversation.failures = 0
-    _tell(session, conversation, "agent_left")
+    tell(session, conversation, "agent_left")
     audit(session, account=agent, action="hand_back", conversation_id=conversation_id, now=now)
     session.flush()
     return conversation
@@ -315,7 +313,7 @@ def release_idle_conversations(session: Session, now: datetime, idle_after: time
         if conversation is None:
             continue
         conversation.mode = "waiting"
-        _tell(session, conversation, "agent_idle_requeued")
+        tell(session, conversation, "agent_idle_requeued")
         audit(
             session,
             account=agent,
@@ -327,151 +325,3 @@ def release_idle_conversations(session: Session, now: datetime, idle_after: time
         released.append(conversation.id)
     session.flush()
     return released
-
-
-# --- what the agent does while holding the chat --------------------------------------------------
-
-
-def agent_says(
-    session: Session, *, conversation_id: int, agent: StaffAccount, text: str, now: datetime | None = None
-) -> TranscriptEntry:
-    """A message from the agent to the citizen, through the citizen's own channel."""
-    now = now or utcnow()
-    text = text.strip()
-    if not text:
-        raise CallCenterError("Pesan kosong. / The message is empty.")
-    conversation = _acting(session, conversation_id, agent, now)
-    entry = send_to_chat(
-        session,
-        channel=conversation.channel,
-        chat_id=conversation.chat_id,
-        text=text[:4000],
-        author="agent",
-        kind="agent",
-        conversation=conversation,
-    )
-    session.flush()
-    audit(session, account=agent, action="message", conversation_id=conversation_id, now=now, chars=len(text))
-    return entry
-
-
-def update_draft(
-    session: Session,
-    *,
-    conversation_id: int,
-    agent: StaffAccount,
-    values: dict[str, Any],
-    now: datetime | None = None,
-) -> dict[str, Any]:
-    """Fill in or correct the report draft the bot was collecting (category, place, description)."""
-    now = now or utcnow()
-    conversation = _acting(session, conversation_id, agent, now)
-    if values.get("category"):
-        get_category(values["category"])  # raises UnknownCategory (a ValueError)
-    state = copy.deepcopy(conversation.state or {})
-    draft = dict(state.get("draft") or {})
-    changed = {k: v for k, v in values.items() if k in DRAFT_FIELDS and draft.get(k) != v}
-    draft.update(changed)
-    if "latitude" in changed or "area_id" in changed:
-        draft["place_label"] = None
-    state["draft"] = draft
-    state["active"] = True
-    conversation.state = state  # a new dict: the JSON column sees the change
-    audit(
-        session,
-        account=agent,
-        action="draft_updated",
-        conversation_id=conversation_id,
-        now=now,
-        fields=sorted(changed),
-    )
-    return draft
-
-
-def submit_draft(
-    session: Session, *, conversation_id: int, agent: StaffAccount, region: str, now: datetime | None = None
-) -> Report:
-    """Make the report from the draft on the citizen's behalf; the citizen gets its code."""
-    now = now or utcnow()
-    conversation = _acting(session, conversation_id, agent, now)
-    draft = draft_of(conversation)
-    if not draft.get("category"):
-        raise CallCenterError("Pilih kategori dulu. / Choose a category first.")
-    latitude, longitude = draft.get("latitude"), draft.get("longitude")
-    photo_ids = [int(i) for i in draft.get("photo_ids") or []]
-    photos = list(session.scalars(select(Photo).where(Photo.id.in_(photo_ids)))) if photo_ids else []
-    report = create_report(
-        session,
-        region=region,
-        category=draft["category"],
-        description=draft.get("description") or "",
-        latitude=latitude,
-        longitude=longitude,
-        area_id=draft.get("area_id") if latitude is None else None,
-        location_text=draft.get("location_text"),
-        reporter_channel=conversation.channel,
-        reporter_chat_id=conversation.chat_id,
-        reporter_name=conversation.display_name,
-        reporter_language=conversation.language,
-        source=f"call_center:{conversation.channel}",
-        photos=photos,
-        actor=Actor(kind="agent", name=agent.name),
-        now=now,
-    )
-    follow(
-        session,
-        report=report,
-        channel=conversation.channel,
-        chat_id=conversation.chat_id,
-        role="reporter",
-        language=conversation.language,
-    )
-    state = copy.deepcopy(conversation.state or {})
-    state.update({"active": False, "draft": {}, "awaiting": None, "choices": [], "pending": {}})
-    state["last_ticket"] = report.ticket
-    conversation.state = state
-    unit = report.unit.name if report.unit else "-"
-    _tell(session, conversation, "agent_report_created", ticket=report.ticket, unit=unit)
-    audit(
-        session,
-        account=agent,
-        action="report_submitted",
-        conversation_id=conversation_id,
-        report_id=report.id,
-        now=now,
-        ticket=report.ticket,
-    )
-    return report
-
-
-def attach_to_report(
-    session: Session, *, conversation_id: int, agent: StaffAccount, ticket: str, now: datetime | None = None
-) -> Report:
-    """The chat follows an existing report (its updates reach the citizen here)."""
-    now = now or utcnow()
-    conversation = _acting(session, conversation_id, agent, now)
-    report = get_by_ticket(session, ticket=ticket)
-    if report is None:
-        raise CallCenterError(f"Tidak ada laporan {ticket}. / No report {ticket}.")
-    follow(
-        session,
-        report=report,
-        channel=conversation.channel,
-        chat_id=conversation.chat_id,
-        role="supporter",
-        language=conversation.language,
-    )
-    state = copy.deepcopy(conversation.state or {})
-    state["thread"] = report.ticket
-    conversation.state = state
-    _tell(session, conversation, "agent_report_attached", ticket=report.ticket)
-    audit(
-        session,
-        account=agent,
-        action="report_attached",
-        conversation_id=conversation_id,
-        report_id=report.id,
-        now=now,
-        ticket=report.ticket,
-    )
-    return report

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from backend.conversations.models import Conversation
 from backend.db import utcnow
 from backend.deps import SessionDep, SettingsDep
+from backend.escalation import agent_work
 from backend.escalation import callcenter as cc
 from backend.public.service import places
 from backend.reports.categories import load_taxonomy
@@ -180,7 +181,9 @@ def send_message(
     text: Annotated[str, Form()] = "",
 ) -> Response:
     def step() -> Response:
-        entry = cc.agent_says(session, conversation_id=conversation_id, agent=staff.account, text=text)
+        entry = agent_work.agent_says(
+            session, conversation_id=conversation_id, agent=staff.account, text=text
+        )
         if _wants_json(request):
             return JSONResponse({"seq": entry.id})
         return back(f"/dashboard/percakapan/{conversation_id}")
@@ -218,7 +221,7 @@ def save_draft(
             values["area_id"] = int(area_id)
         if latitude.strip() and longitude.strip():
             values["latitude"], values["longitude"] = float(latitude), float(longitude)
-        cc.update_draft(session, conversation_id=conversation_id, agent=staff.account, values=values)
+        agent_work.update_draft(session, conversation_id=conversation_id, agent=staff.account, values=values)
         return back(f"/dashboard/percakapan/{conversation_id}", msg="Draf disimpan / draft saved")
 
     return _act(request, staff, session, settings, conversation_id, step)
@@ -229,7 +232,7 @@ def submit_report(
     conversation_id: int, request: Request, staff: CallCenter, session: SessionDep, settings: SettingsDep
 ) -> Response:
     def step() -> Response:
-        report = cc.submit_draft(
+        report = agent_work.submit_draft(
             session, conversation_id=conversation_id, agent=staff.account, region=settings.region
         )
         return back(f"/dashboard/percakapan/{conversation_id}", msg=f"Laporan {report.ticket} dibuat / made")
@@ -247,7 +250,7 @@ def attach(
     ticket: Annotated[str, Form()] = "",
 ) -> Response:
     def step() -> Response:
-        report = cc.attach_to_report(
+        report = agent_work.attach_to_report(
             session, conversation_id=conversation_id, agent=staff.account, ticket=ticket
         )
         return back(

@@ -14,6 +14,7 @@ from backend.areas.service import find_area
 from backend.conversations.models import Conversation, TranscriptEntry
 from backend.conversations.service import conversation_for, request_human
 from backend.db import utcnow
+from backend.escalation import agent_work
 from backend.escalation import callcenter as cc
 from backend.notifications.models import OutboxMessage
 from backend.reports import handling
@@ -94,7 +95,9 @@ def test_take_over_silences_the_bot_tells_the_citizen_and_hand_back_restores_it(
     assert any("agen1" in text and "bergabung" in text for text in said_to(session, conversation, "system"))
 
     assert chat.send("halo, jalan di depan rumah saya banjir") == []  # the bot keeps quiet
-    cc.agent_says(session, conversation_id=conversation.id, agent=staff.agent, text="Di jalan apa, Bu?")
+    agent_work.agent_says(
+        session, conversation_id=conversation.id, agent=staff.agent, text="Di jalan apa, Bu?"
+    )
     inbox = client.get("/chat/web/messages", params={"session": chat.session}).json()["messages"]
     assert inbox[-1]["text"] == "Di jalan apa, Bu?" and inbox[-1]["author"] == "agent"
 
@@ -114,7 +117,7 @@ def test_a_second_agent_is_refused_with_the_holders_name(client: TestClient, ses
     with pytest.raises(cc.AlreadyHeld, match="agen1"):
         cc.take_over(session, conversation_id=conversation.id, agent=staff.agent2)
     with pytest.raises(cc.NotHolding):
-        cc.agent_says(session, conversation_id=conversation.id, agent=staff.agent2, text="halo")
+        agent_work.agent_says(session, conversation_id=conversation.id, agent=staff.agent2, text="halo")
     assert session.get(ConversationHold, conversation.id).account_id == staff.agent.id
     assert "take_over_refused" in actions(session, conversation)
 
@@ -125,7 +128,7 @@ def test_the_agents_message_goes_out_through_telegram(session: Session) -> None:
     session.flush()
     request_human(session, conversation=conversation, reason="citizen_asked")
     cc.take_over(session, conversation_id=conversation.id, agent=staff.agent)
-    cc.agent_says(session, conversation_id=conversation.id, agent=staff.agent, text="Selamat siang")
+    agent_work.agent_says(session, conversation_id=conversation.id, agent=staff.agent, text="Selamat siang")
     sent = session.scalars(
         select(OutboxMessage)
         .where(OutboxMessage.channel == "telegram", OutboxMessage.chat_id == "777001")
@@ -144,17 +147,19 @@ def test_the_agent_fills_the_draft_and_submits_it_for_the_citizen(
     conversation = web_conversation(session, chat)
     cc.take_over(session, conversation_id=conversation.id, agent=staff.agent)
     area = find_area(session, region="jakarta", level="kelurahan", name="Cipete Utara")
-    cc.update_draft(
+    agent_work.update_draft(
         session,
         conversation_id=conversation.id,
         agent=staff.agent,
         values={"category": "sampah", "description": "Sampah menumpuk di depan pasar", "area_id": area.id},
     )
     with pytest.raises(ValueError):
-        cc.update_draft(
+        agent_work.update_draft(
             session, conversation_id=conversation.id, agent=staff.agent, values={"category": "nope"}
         )
-    report = cc.submit_draft(session, conversation_id=conversation.id, agent=staff.agent, region="jakarta")
+    report = agent_work.submit_draft(
+        session, conversation_id=conversation.id, agent=staff.agent, region="jakarta"
+    )
     assert report.category == "sampah" and report.area_id == area.id
     assert report.reporter_channel == "web" and report.reporter_chat_id == chat.session
     assert report.events[0].actor_kind == "agent" and report.events[0].actor_name == "agen1"
@@ -172,8 +177,12 @@ def test_the_agent_attaches_the_chat_to_an_existing_report(client: TestClient, s
     conversation = web_conversation(session, chat)
     cc.take_over(session, conversation_id=conversation.id, agent=staff.agent)
     with pytest.raises(cc.CallCenterError):
-        cc.attach_to_report(session, conversation_id=conversation.id, agent=staff.agent, ticket="ZZ9ZZZ")
-    cc.attach_to_report(session, conversation_id=conversation.id, agent=staff.agent, ticket=report.ticket)
+        agent_work.attach_to_report(
+            session, conversation_id=conversation.id, agent=staff.agent, ticket="ZZ9ZZZ"
+        )
+    agent_work.attach_to_report(
+        session, conversation_id=conversation.id, agent=staff.agent, ticket=report.ticket
+    )
     followers = session.scalars(select(Follower.chat_id).where(Follower.report_id == report.id)).all()
     assert chat.session in followers
     change_status(session, report=report, to_status="diproses", actor=official(report))
@@ -187,7 +196,7 @@ def test_an_idle_agent_loses_the_chat_to_the_queue(client: TestClient, session: 
     conversation = web_conversation(session, chat)
     start = utcnow()
     cc.take_over(session, conversation_id=conversation.id, agent=staff.agent, now=start)
-    cc.agent_says(
+    agent_work.agent_says(
         session,
         conversation_id=conversation.id,
         agent=staff.agent,
@@ -200,7 +209,7 @@ def test_an_idle_agent_loses_the_chat_to_the_queue(client: TestClient, session: 
     assert conversation.mode == "waiting" and session.get(ConversationHold, conversation.id) is None
     assert "antrean" in said_to(session, conversation, "system")[-1]
     with pytest.raises(cc.NotHolding):
-        cc.agent_says(session, conversation_id=conversation.id, agent=staff.agent, text="halo")
+        agent_work.agent_says(session, conversation_id=conversation.id, agent=staff.agent, text="halo")
     cc.take_over(session, conversation_id=conversation.id, agent=staff.agent2)  # the next agent takes it
     assert actions(session, conversation) == ["take_over", "message", "released_idle", "take_over"]
 
