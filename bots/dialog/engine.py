@@ -166,6 +166,10 @@ class DialogEngine:
         form = turn.form
         if kind in ("fix", "rate", "near"):
             self._on_report_button(turn, kind, arg)
+            if kind != "near" and not any(r.buttons for r in turn.replies):
+                # An answer about an earlier report, in the middle of a new one: the form's question again
+                # (and its choices: a typed number picks from the last list the person saw).
+                self._reask(turn)
             return
         if kind == "cat":
             if arg == "*":

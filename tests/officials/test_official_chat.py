@@ -202,3 +202,18 @@ def test_emergencies_alert_the_call_center(client: TestClient, session: Session)
     citizen.press("photo:none")
     citizen.press("confirm:send")
     assert "DARURAT" in inbox(client, agent)[-1]["text"]
+
+
+def test_answering_about_a_done_report_mid_form_asks_the_form_question_again(
+    client: TestClient, session: Session
+) -> None:
+    lurah = bind(client, session, "Kelurahan Bangka", "lurah", "Lurah Bangka")
+    citizen, ticket = report_in_bangka(client)
+    lurah.send(f"selesai {ticket} sudah diangkut")
+    citizen.send("ada pohon tumbang gede banget")  # a new report: the bot asks where
+    where = citizen.last[-1]["text"]
+    citizen.send(button=f"fix:no:{ticket}")  # an answer to the earlier report's question
+    assert "dibuka kembali" in inbox(client, lurah)[-1]["text"]
+    assert citizen.last[-1]["text"] == where, "the new report's question comes again"
+    citizen.send(location=(-6.2443, 106.8003))
+    assert "foto" in citizen.texts().lower(), "and the form goes on where it was"
