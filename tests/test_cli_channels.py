@@ -14,7 +14,7 @@ from backend.conversations.service import send_to_chat
 from backend.db import Database
 from backend.main import create_app  # noqa: F401 - the app must import without channel settings
 from tests.dialog.live import wait_for
-from tests.fakes import telegram_api as tg
+from tests.fakes import telegram_updates as tg
 from tests.fakes.telegram_api import FakeTelegramServer
 
 runner = CliRunner()

@@ -22,9 +22,9 @@ from bots.channels.telegram import (
 )
 from bots.messages import Attachment, Button, IncomingMessage, Location, OutgoingMessage
 from tests.fakes import fixtures
-from tests.fakes.telegram_api import (
+from tests.fakes.telegram_api import FakeTelegramServer
+from tests.fakes.telegram_updates import (
     CITIZEN_ID,
-    FakeTelegramServer,
     audio_update,
     callback_update,
     contact_update,

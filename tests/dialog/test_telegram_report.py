@@ -15,7 +15,7 @@ from backend.main import create_app
 from backend.notifications.models import OutboxMessage
 from backend.reports.models import Report
 from tests.dialog.live import wait_for
-from tests.fakes import telegram_api as tg
+from tests.fakes import telegram_updates as tg
 from tests.fakes.telegram_api import FakeTelegramServer
 from tests.images import jpeg
 

@@ -13,7 +13,7 @@ from backend.main import create_app
 from backend.officials.service import create_invite, require_unit
 from backend.reports.service import get_by_ticket
 from tests.dialog.live import wait_for
-from tests.fakes import telegram_api as tg
+from tests.fakes import telegram_updates as tg
 from tests.fakes import twilio_api as tw
 from tests.fakes.telegram_api import FakeTelegramServer
 from tests.fakes.twilio_api import FakeTwilioServer
