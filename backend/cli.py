@@ -155,7 +155,7 @@ def telegram_poll() -> None:
     import asyncio
 
     from backend.main import create_app
-    from bots.channels.telegram import run_polling
+    from bots.channels.telegram_inbound import run_polling
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     settings = get_settings()
@@ -184,7 +184,8 @@ def telegram_set_webhook(
     """
     import asyncio
 
-    from bots.channels.telegram import TelegramChannel, set_webhook
+    from bots.channels.telegram import TelegramChannel
+    from bots.channels.telegram_inbound import set_webhook
 
     settings = get_settings()
     if not settings.telegram_token or not settings.telegram_webhook_secret:

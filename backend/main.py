@@ -186,7 +186,7 @@ def _add_routes(app: FastAPI, settings: Settings, runtime: Runtime) -> None:
     if settings.web_chat:
         app.include_router(build_web_router(runtime.pipeline, settings.max_photo_bytes))
     if "telegram" in runtime.channels:
-        from bots.channels.telegram import build_telegram_router
+        from bots.channels.telegram_inbound import build_telegram_router
 
         secret = (
             settings.telegram_webhook_secret.get_secret_value() if settings.telegram_webhook_secret else ""

@@ -1,4 +1,4 @@
-"""Telegram through python-telegram-bot: parse updates, send messages, webhook route, polling.
+"""Telegram through python-telegram-bot: parse updates, send messages (updates arrive in telegram_inbound).
 
 Only the Bot object of PTB is used (as `ExtBot`, for its rate limiter): no `Application`, no
 `ConversationHandler`. Conversation state lives in the database; this module only translates.
@@ -12,14 +12,12 @@ only unique within one chat, and a button press (callback_query) has no message 
 from __future__ import annotations
 
 import asyncio
-import hmac
 import logging
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from fastapi import APIRouter, Request, Response
 from telegram import (
     Bot,
     CallbackQuery,
@@ -38,13 +36,12 @@ from telegram.error import (
     InvalidToken,
     RetryAfter,
     TelegramError,
-    TimedOut,
 )
 from telegram.ext import AIORateLimiter, ExtBot
 from telegram.request import HTTPXRequest
 
 from backend.config import Settings
-from bots.channels.base import Channel, ChannelError, InboundHandler, SendResult, split_text
+from bots.channels.base import Channel, ChannelError, SendResult, split_text
 from bots.messages import Attachment, IncomingMessage, Location, OutgoingMessage, Photo
 
 logger = logging.getLogger(__name__)
@@ -80,14 +77,14 @@ def _chat_id(value: str) -> int | str:
     return int(value) if value.lstrip("-").isdigit() else value
 
 
-def _seconds(retry_after: int | float | timedelta) -> float:
+def retry_seconds(retry_after: int | float | timedelta) -> float:
     return retry_after.total_seconds() if isinstance(retry_after, timedelta) else float(retry_after)
 
 
 def to_channel_error(exc: TelegramError) -> ChannelError:
     """Telegram's errors in the worker's terms: wait and retry, retry later, or give up."""
     if isinstance(exc, RetryAfter):
-        return ChannelError(f"telegram: {exc.message}", retry_after=_seconds(exc.retry_after))
+        return ChannelError(f"telegram: {exc.message}", retry_after=retry_seconds(exc.retry_after))
     if isinstance(exc, Forbidden | BadRequest | InvalidToken | ChatMigrated | EndPointNotFound):
         # Blocked by the user, chat not found, bad markup, wrong token: a retry cannot help.
         return ChannelError(f"telegram: {exc.message}", permanent=True)
@@ -311,105 +308,3 @@ def _rate_limiter() -> AIORateLimiter | None:
     except RuntimeError:  # python-telegram-bot[rate-limiter] (aiolimiter) not installed
         logger.warning("telegram: aiolimiter is not installed, sending without PTB's rate limiter")
         return None
-
-
-# ---- webhook, polling, setup ---------------------------------------------------------------------
-
-
-def build_telegram_router(channel: TelegramChannel, handle: InboundHandler, secret: str) -> APIRouter:
-    """`POST /webhooks/telegram`: check the secret header, parse, hand to the inbound pipeline.
-
-    403 (nothing parsed, nothing handled) when the secret does not match; 500 when parsing or the
-    handler fails, so that Telegram delivers the update again; 200 otherwise.
-    """
-    router = APIRouter()
-    expected = secret.encode()
-
-    @router.post("/webhooks/telegram", include_in_schema=False)
-    async def telegram_webhook(request: Request) -> Response:
-        given = request.headers.get(SECRET_HEADER, "").encode()
-        if not expected or not hmac.compare_digest(given, expected):
-            return Response(status_code=403)
-        try:
-            data = await request.json()
-        except ValueError:
-            return Response(status_code=400)
-        if not isinstance(data, dict) or "update_id" not in data:
-            return Response(status_code=400)
-        try:
-            message = await channel.parse_update(data)
-            if message is not None:
-                await handle(message)
-        except Exception:
-            logger.exception("telegram: update %s failed, Telegram will retry", data.get("update_id"))
-            return Response(status_code=500)
-        return Response(status_code=200)
-
-    return router
-
-
-async def set_webhook(channel: TelegramChannel, url: str, secret: str) -> None:
-    """Register `url` (ending in /webhooks/telegram) with Telegram; it will send `secret` back."""
-    await channel.start()
-    try:
-        await channel.bot.set_webhook(url=url, secret_token=secret, allowed_updates=ALLOWED_UPDATES)
-    except TelegramError as exc:
-        raise to_channel_error(exc) from exc
-
-
-async def run_polling(
-    channel: TelegramChannel,
-    handle: InboundHandler,
-    *,
-    stop: asyncio.Event | None = None,
-    poll_timeout: int = 30,
-    attempts: int = 3,
-) -> None:
-    """Development mode: long-poll getUpdates until `stop` is set (or forever).
-
-    The webhook is deleted first (Telegram refuses getUpdates while one is set). An update is
-    confirmed (the offset moves past it) once handled; a failing one is tried `attempts` times,
-    like a webhook retry, then logged and skipped so one bad update cannot stall the bot.
-    """
-    stop = stop or asyncio.Event()
-    await channel.start()
-    await channel.bot.delete_webhook()
-    offset: int | None = None
-    while not stop.is_set():
-        poll = asyncio.ensure_future(
-            channel.bot.get_updates(offset=offset, timeout=poll_timeout, allowed_updates=ALLOWED_UPDATES)
-        )
-        stopping = asyncio.ensure_future(stop.wait())
-        await asyncio.wait({poll, stopping}, return_when=asyncio.FIRST_COMPLETED)
-        stopping.cancel()
-        if not poll.done():
-            poll.cancel()
-            break
-        try:
-            updates = poll.result()
-        except RetryAfter as exc:
-            await asyncio.sleep(_seconds(exc.retry_after))
-            continue
-        except TimedOut:
-            continue
-        except TelegramError as exc:
-            logger.warning("telegram: getUpdates failed: %s", exc)
-            await asyncio.sleep(1)
-            continue
-        for update in updates:
-            await _deliver(channel, handle, update, attempts)
-            offset = update.update_id + 1
-
-
-async def _deliver(channel: TelegramChannel, handle: InboundHandler, update: Update, attempts: int) -> None:
-    for attempt in range(1, attempts + 1):
-        try:
-            message = await channel.parse(update)
-            if message is not None:
-                await handle(message)
-            return
-        except Exception:
-            logger.exception("telegram: update %s failed (attempt %d)", update.update_id, attempt)
-            if attempt < attempts:
-                await asyncio.sleep(0.5 * attempt)
-    logger.error("telegram: skipping update %s after %d attempts", update.update_id, attempts)

@@ -13,13 +13,8 @@ from fastapi import FastAPI
 
 from backend.config import Settings
 from bots.channels.base import ChannelError
-from bots.channels.telegram import (
-    TelegramChannel,
-    build_telegram_router,
-    file_base_url,
-    run_polling,
-    set_webhook,
-)
+from bots.channels.telegram import TelegramChannel, file_base_url
+from bots.channels.telegram_inbound import build_telegram_router, run_polling, set_webhook
 from bots.messages import Attachment, Button, IncomingMessage, Location, OutgoingMessage
 from tests.fakes import fixtures
 from tests.fakes.telegram_api import FakeTelegramServer
