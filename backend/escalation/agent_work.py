@@ -13,8 +13,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from backend.conversations.models import TranscriptEntry
-from backend.conversations.service import send_to_chat
+from backend.conversations.service import SentMessage, send_to_chat
 from backend.db import utcnow
 from backend.escalation.callcenter import DRAFT_FIELDS, CallCenterError, acting_in, draft_of, tell
 from backend.reports.categories import get_category
@@ -27,7 +26,7 @@ from backend.staff.service import audit
 
 def agent_says(
     session: Session, *, conversation_id: int, agent: StaffAccount, text: str, now: datetime | None = None
-) -> TranscriptEntry:
+) -> SentMessage:
     """A message from the agent to the citizen, through the citizen's own channel."""
     now = now or utcnow()
     text = text.strip()
