@@ -38,6 +38,15 @@ def database_url(db_kind: str, tmp_path_factory: pytest.TempPathFactory) -> Iter
         yield url
 
 
+@pytest.fixture(scope="module")
+def own_database_url(db_kind: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A prepared database for one test module whose app commits for real (webhooks with the embedded
+    worker), so that what it leaves behind never reaches the shared database of the other tests."""
+    with temporary_database(db_kind, tmp_path_factory.mktemp(f"own-{db_kind}")) as url:
+        prepare_database(Settings(database_url=url, region="jakarta", demo_roster=True))
+        yield url
+
+
 @pytest.fixture(scope="session")
 def prepared_db(database_url: str) -> Iterator[Database]:
     database = Database(database_url)

@@ -24,10 +24,10 @@ SECRET = "webhook-secret-for-tests"
 
 @pytest.fixture
 def telegram_app(
-    database_url: str, tmp_path: Path, nlu_model_dir: Path, fake_telegram: FakeTelegramServer
+    own_database_url: str, tmp_path: Path, nlu_model_dir: Path, fake_telegram: FakeTelegramServer
 ) -> Iterator[TestClient]:
     settings = Settings(
-        database_url=database_url,
+        database_url=own_database_url,
         media_dir=tmp_path / "media",
         nlu_model_dir=nlu_model_dir,
         telegram_webhook_secret=SECRET,
@@ -47,8 +47,8 @@ def texts_to(fake: FakeTelegramServer, chat_id: int, start: int = 0) -> list[str
     return [str(c.params.get("text") or c.params.get("caption") or "") for c in calls[start:]]
 
 
-def count(database_url: str, model: Any, *conditions: Any) -> int:
-    db = Database(database_url)
+def count(url: str, model: Any, *conditions: Any) -> int:
+    db = Database(url)
     try:
         with db.session() as session:
             return session.scalar(select(func.count()).select_from(model).where(*conditions)) or 0
@@ -57,7 +57,7 @@ def count(database_url: str, model: Any, *conditions: Any) -> int:
 
 
 def test_a_whole_report_over_telegram(
-    telegram_app: TestClient, fake_telegram: FakeTelegramServer, database_url: str
+    telegram_app: TestClient, fake_telegram: FakeTelegramServer, own_database_url: str
 ) -> None:
     citizen = tg.user(user_id=880000001, first_name="Rina")
     assert post(telegram_app, tg.text_update("ada pohon tumbang nutup jalan", from_user=citizen)) == 200
@@ -88,7 +88,7 @@ def test_a_whole_report_over_telegram(
     ticket = done[0].split("Nomor tiket: ")[1].split()[0]
     assert (
         count(
-            database_url,
+            own_database_url,
             Report,
             Report.ticket == ticket,
             Report.reporter_chat_id == "880000001",
@@ -99,18 +99,18 @@ def test_a_whole_report_over_telegram(
 
 
 def test_forged_secret_is_refused_and_nothing_is_stored(
-    telegram_app: TestClient, database_url: str, fake_telegram: FakeTelegramServer
+    telegram_app: TestClient, own_database_url: str, fake_telegram: FakeTelegramServer
 ) -> None:
     update = tg.text_update("banjir di kel. bangka", from_user=tg.user(user_id=880000002))
     assert post(telegram_app, update, secret="wrong") == 403
     assert telegram_app.post("/webhooks/telegram", json=update).status_code == 403
     platform_id = str(update["update_id"])
-    assert count(database_url, InboundMessage, InboundMessage.platform_message_id == platform_id) == 0
+    assert count(own_database_url, InboundMessage, InboundMessage.platform_message_id == platform_id) == 0
     assert texts_to(fake_telegram, 880000002) == []
 
 
 def test_a_retried_telegram_update_creates_no_second_reply_or_report(
-    telegram_app: TestClient, fake_telegram: FakeTelegramServer, database_url: str
+    telegram_app: TestClient, fake_telegram: FakeTelegramServer, own_database_url: str
 ) -> None:
     citizen = tg.user(user_id=880000003)
     photo = fake_telegram.add_file(jpeg())
@@ -129,7 +129,7 @@ def test_a_retried_telegram_update_creates_no_second_reply_or_report(
     wait_for(
         lambda: (
             count(
-                database_url,
+                own_database_url,
                 OutboxMessage,
                 OutboxMessage.chat_id == "880000003",
                 OutboxMessage.status != "sent",
@@ -138,8 +138,8 @@ def test_a_retried_telegram_update_creates_no_second_reply_or_report(
         )
     )
     assert len(texts_to(fake_telegram, 880000003)) == 2
-    assert count(database_url, OutboxMessage, OutboxMessage.chat_id == "880000003") == 2
-    assert count(database_url, Report, Report.reporter_chat_id == "880000003") == 1
+    assert count(own_database_url, OutboxMessage, OutboxMessage.chat_id == "880000003") == 2
+    assert count(own_database_url, Report, Report.reporter_chat_id == "880000003") == 1
 
 
 def test_stickers_and_voice_get_a_clear_answer(

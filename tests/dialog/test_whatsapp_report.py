@@ -24,10 +24,10 @@ WEBHOOK = f"{BASE_URL}/webhooks/whatsapp"
 
 @pytest.fixture
 def whatsapp_app(
-    database_url: str, tmp_path: Path, nlu_model_dir: Path, fake_twilio: FakeTwilioServer
+    own_database_url: str, tmp_path: Path, nlu_model_dir: Path, fake_twilio: FakeTwilioServer
 ) -> Iterator[TestClient]:
     settings = Settings(
-        database_url=database_url,
+        database_url=own_database_url,
         media_dir=tmp_path / "media",
         nlu_model_dir=nlu_model_dir,
         base_url=BASE_URL,
@@ -61,7 +61,7 @@ def bodies_to(fake: FakeTwilioServer, to: str) -> list[str]:
 
 
 def test_a_whole_report_over_whatsapp(
-    whatsapp_app: TestClient, fake_twilio: FakeTwilioServer, database_url: str
+    whatsapp_app: TestClient, fake_twilio: FakeTwilioServer, own_database_url: str
 ) -> None:
     me = number()
     assert (
@@ -116,7 +116,7 @@ def test_a_whole_report_over_whatsapp(
     ticket = done.split("Nomor tiket: ")[1].split()[0]
     assert (
         count(
-            database_url,
+            own_database_url,
             Report,
             Report.ticket == ticket,
             Report.reporter_chat_id == me,
@@ -127,18 +127,18 @@ def test_a_whole_report_over_whatsapp(
 
 
 def test_forged_twilio_signature_is_refused_and_nothing_is_stored(
-    whatsapp_app: TestClient, fake_twilio: FakeTwilioServer, database_url: str
+    whatsapp_app: TestClient, fake_twilio: FakeTwilioServer, own_database_url: str
 ) -> None:
     me, message_sid = number(), sid()
     params = tw.whatsapp_text_params("banjir di kel. bangka", from_=me, message_sid=message_sid)
     assert post(whatsapp_app, fake_twilio, params, forge=True) == 403
     assert whatsapp_app.post("/webhooks/whatsapp", data=params).status_code == 403
-    assert count(database_url, InboundMessage, InboundMessage.platform_message_id == message_sid) == 0
+    assert count(own_database_url, InboundMessage, InboundMessage.platform_message_id == message_sid) == 0
     assert bodies_to(fake_twilio, me) == []
 
 
 def test_a_retried_twilio_webhook_changes_nothing(
-    whatsapp_app: TestClient, fake_twilio: FakeTwilioServer, database_url: str
+    whatsapp_app: TestClient, fake_twilio: FakeTwilioServer, own_database_url: str
 ) -> None:
     me = number()
     media_url = fake_twilio.add_media(jpeg(), "image/jpeg")
@@ -156,9 +156,11 @@ def test_a_retried_twilio_webhook_changes_nothing(
     wait_for(lambda: [b for b in bodies_to(fake_twilio, me) if "Nomor tiket" in b])
     wait_for(
         lambda: (
-            count(database_url, OutboxMessage, OutboxMessage.chat_id == me, OutboxMessage.status != "sent")
+            count(
+                own_database_url, OutboxMessage, OutboxMessage.chat_id == me, OutboxMessage.status != "sent"
+            )
             == 0
         )
     )
     assert len(bodies_to(fake_twilio, me)) == 2
-    assert count(database_url, Report, Report.reporter_chat_id == me) == 1
+    assert count(own_database_url, Report, Report.reporter_chat_id == me) == 1

@@ -25,14 +25,14 @@ BASE_URL = "https://aduan.example.id"
 
 @pytest.fixture
 def both(
-    database_url: str,
+    own_database_url: str,
     tmp_path: Path,
     nlu_model_dir: Path,
     fake_telegram: FakeTelegramServer,
     fake_twilio: FakeTwilioServer,
 ) -> Iterator[TestClient]:
     settings = Settings(
-        database_url=database_url,
+        database_url=own_database_url,
         media_dir=tmp_path / "media",
         nlu_model_dir=nlu_model_dir,
         base_url=BASE_URL,
@@ -59,9 +59,9 @@ def whatsapp_texts(fake: FakeTwilioServer, number: str) -> list[str]:
 
 
 def test_official_on_telegram_citizen_on_whatsapp(
-    both: TestClient, database_url: str, fake_telegram: FakeTelegramServer, fake_twilio: FakeTwilioServer
+    both: TestClient, own_database_url: str, fake_telegram: FakeTelegramServer, fake_twilio: FakeTwilioServer
 ) -> None:
-    db = Database(database_url)
+    db = Database(own_database_url)
     with db.session() as session:
         code = create_invite(
             session,
@@ -132,7 +132,7 @@ def test_official_on_telegram_citizen_on_whatsapp(
     whatsapp(tw.whatsapp_text_params("4", from_=citizen, message_sid=sid()))  # the 4th button: 4/5
     wait_for(lambda: any("4/5" in t for t in telegram_texts(fake_telegram, lurah_id)))
 
-    db = Database(database_url)
+    db = Database(own_database_url)
     with db.session() as session:
         report = get_by_ticket(session, ticket=ticket)
         assert report is not None and report.status == "selesai" and report.rating == 4
