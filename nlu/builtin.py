@@ -34,7 +34,7 @@ from nlu.training_data import DEFAULT_NLU_FILE, load
 
 log = logging.getLogger(__name__)
 
-CODE_VERSION = "builtin-3"
+CODE_VERSION = "builtin-4"  # bumped when normalize() changes what the features see
 REPORT_PREFIX = "lapor_"
 FALLBACK_INTENT = "nlu_fallback"
 MAX_CHARS = 4000

@@ -5,7 +5,10 @@ n-grams come first (names are compared without spaces, so "Kali Deres" == "kalid
 landmark aliases, then fuzzy matches (rapidfuzz) for the n-grams left over, against names of
 similar length that start with the same letter. A name that is both a kecamatan and a
 kelurahan (Gambir, Menteng, Koja, ...) means the kelurahan only after "kel."/"kelurahan",
-otherwise the kecamatan; the other is listed in `alternatives`.
+otherwise the kecamatan; the other is listed in `alternatives`. Short forms of name parts
+("Kp. Melayu", "Pd. Labu", "Kb. Kacang") are written out before exact matching. Of several
+unrelated mentions, one after "kel."/"kec." wins over a bare one, and a bare one over a street or
+river named after a place ("Jl. Cipinang Jaya", "Kali Sunter").
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ from rapidfuzz import fuzz, process
 
 from nlu.base import PlaceRecord, ResolvedPlace
 from nlu.normalize import word_set
-from nlu.places import ALIASES, GENERIC_WORDS, OTHER_CITIES, WEAK_NAMES
+from nlu.places import ABBREVIATIONS, ALIASES, GENERIC_WORDS, OTHER_CITIES, WEAK_NAMES
 
 COMPASS = frozenset({"utara", "selatan", "barat", "timur"})
 PLACE_CUES = frozenset(
@@ -30,6 +33,9 @@ PLACE_CUES = frozenset(
 LEVEL_RANK = {"kelurahan": 3, "kecamatan": 2, "kota": 1}
 KEL_WORDS = frozenset({"kel", "kelurahan", "kelurhan", "klurahan", "kelurahn", "desa", "village"})
 KEC_WORDS = frozenset({"kec", "kecamatan", "kecamatn", "kcmtn", "kecamtan", "district"})
+# a name right after these is a street or a river named after the place, weaker than a plain mention
+STREET_WORDS = frozenset({"jl", "jln", "jalan", "gg", "gang", "street", "road"})
+RIVER_WORDS = frozenset({"kali", "sungai", "kanal", "situ", "setu", "waduk", "river"})
 _NAME_PREFIX = re.compile(r"^(kota administrasi|kabupaten administrasi|kota adm\.?|kab\.? adm\.?)\s+")
 _TOKEN = re.compile(r"[a-z0-9]+")
 _MAX_N = 4
@@ -63,6 +69,7 @@ class _Match:
     end: int
     score: float  # 0..1
     prefix: str | None  # "kel" | "kec" | None
+    named_after: bool = False  # the name is part of a street or river name ("Jl. Tomang Raya")
 
 
 class Gazetteer:
@@ -97,7 +104,11 @@ class Gazetteer:
         for alias, targets in ALIASES.items():
             found = [p for p in (self._find(t) for t in targets) if p is not None]
             key = name_key(alias)
-            if found and key not in self._exact:
+            if found and key in self._exact:
+                # an official name that also means other areas ("tanjung priok": the kecamatan, and
+                # after "kel." the kelurahan Tanjung Priuk): the others become alternatives
+                self._exact[key].extend(p for p in found if p not in self._exact[key])
+            elif found:
                 self._alias[key] = (found, 0.9 if len(found) == 1 else 0.8)
         # "cipete" for Cipete Utara and Cipete Selatan, when "cipete" is not itself a name
         by_base: dict[str, list[PlaceRecord]] = defaultdict(list)
@@ -129,13 +140,15 @@ class Gazetteer:
 
     def _matches(self, text: str, fuzzy: bool = True) -> list[_Match]:
         toks = _tokens(text[:5000])
+        keys = _expanded(toks)
         matches: list[_Match] = []
         covered = [False] * len(toks)
         i = 0
         while i < len(toks):
             found = None
             for n in range(min(_MAX_N, len(toks) - i), 0, -1):
-                key = "".join(t for t, _, _ in toks[i : i + n])
+                # a short form counts only with the rest of a name after it ("kp melayu", not "kp")
+                key = "".join(keys[i : i + n]) if n > 1 else toks[i][0]
                 hit = self._lookup_exact(key)
                 if hit is None:
                     continue
@@ -149,7 +162,18 @@ class Gazetteer:
                 continue
             n, (records, score), prefix = found
             start = toks[i - 1][1] if prefix else toks[i][1]
-            matches.append(_Match(list(records), start, toks[i + n - 1][2], score, prefix))
+            # "Jl. Raya Cakung Cilincing": a name right after a street's name is part of that street
+            after_street = bool(matches) and matches[-1].named_after and matches[-1].end == toks[i - 1][2]
+            matches.append(
+                _Match(
+                    list(records),
+                    start,
+                    toks[i + n - 1][2],
+                    score,
+                    prefix,
+                    _named_after(toks, i) or (after_street and prefix is None),
+                )
+            )
             for j in range(i, i + n):
                 covered[j] = True
             i += n
@@ -188,7 +212,10 @@ class Gazetteer:
             records, base = self._lookup_exact(key) or ([], 0.0)
             prefix = _prefix(toks, i)
             start = toks[i - 1][1] if prefix else toks[i][1]
-            out.append(_Match(list(records), start, toks[i + n - 1][2], base * score / 100 * 0.95, prefix))
+            confidence = base * score / 100 * 0.95
+            out.append(
+                _Match(list(records), start, toks[i + n - 1][2], confidence, prefix, _named_after(toks, i))
+            )
             i += n
         return out
 
@@ -245,10 +272,19 @@ class Gazetteer:
             return count
 
         def rank(item: tuple[_Match, ResolvedPlace]) -> tuple[float, ...]:
-            # consistent mentions ("kel. X, kec. Y"): the most specific; unrelated ones: the first
+            # consistent mentions ("kel. X, kec. Y"): the most specific; unrelated ones: one written
+            # with "kel."/"kec." before a bare one, a bare one before a street or river name
+            # ("Kali Sunter meluap ke Kel. Cipinang Muara"), then the first
             match, place = item
             backed = support(place)
-            return (backed, LEVEL_RANK.get(place.level, 0) if backed else 0, -match.start, match.score)
+            return (
+                backed,
+                LEVEL_RANK.get(place.level, 0) if backed else 0,
+                match.prefix is not None,
+                not match.named_after,
+                -match.start,
+                match.score,
+            )
 
         return max(resolved, key=rank)[1]
 
@@ -328,6 +364,20 @@ class Gazetteer:
 def _cued_capital(text: str, toks: list[tuple[str, int, int]], i: int) -> bool:
     """A one-word name that is also a common word counts when capitalised after "di"/"dekat"/..."""
     return i > 0 and toks[i - 1][0] in PLACE_CUES and text[toks[i][1]].isupper()
+
+
+def _expanded(toks: list[tuple[str, int, int]]) -> list[str]:
+    """Tokens with the short forms of name parts written out when a name part follows ("kp melayu")."""
+    last = len(toks) - 1
+    return [ABBREVIATIONS.get(t, t) if k < last else t for k, (t, _, _) in enumerate(toks)]
+
+
+def _named_after(toks: list[tuple[str, int, int]], i: int) -> bool:
+    """The name at token i follows "jl."/"jl. raya"/"kali"/...: a street or river named after a place."""
+    before = [t for t, _, _ in toks[max(0, i - 2) : i]]
+    if before and before[-1] in RIVER_WORDS | STREET_WORDS:
+        return True
+    return len(before) == 2 and before[1] == "raya" and before[0] in STREET_WORDS
 
 
 def _prefix(toks: list[tuple[str, int, int]], i: int) -> str | None:

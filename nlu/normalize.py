@@ -1,7 +1,8 @@
 """Normalisation of Indonesian chat text for the classifier.
 
 Lower case, URLs and numbers reduced to placeholders, letters repeated three or more times
-squeezed ("banjiiirrr" -> "banjir"), and the slang and abbreviations of Jakarta chat
+squeezed ("banjiiirrr" -> "banjir"), hashtags split into words ("#BanjirJakarta" -> "banjir
+jakarta"), the retweet mark dropped, and the slang and abbreviations of Jakarta chat
 ("yg", "gk", "bnjr", "jln", "dkt", "udh") mapped to one spelling. The result is for
 features only: entity offsets always point into the original text.
 """
@@ -327,6 +328,52 @@ SLANG: dict[str, str] = {
     "sentimeter": "cm",
     "centimeter": "cm",
     "mtr2": "meter",
+    # more chat short forms and Betawi spellings
+    "ujan": "hujan",
+    "ujn": "hujan",
+    "hjn": "hujan",
+    "deres": "deras",
+    "aer": "air",
+    "rmh": "rumah",
+    "rmah": "rumah",
+    "tenggelem": "tenggelam",
+    "tenggelem2": "tenggelam",
+    "kerendem": "terendam",
+    "kerendam": "terendam",
+    "terendem": "terendam",
+    "rendem": "terendam",
+    "kerendeman": "terendam",
+    "ngelawan": "melawan",
+    "nglawan": "melawan",
+    "ngelanggar": "melanggar",
+    "nerobos": "menerobos",
+    "nrobos": "menerobos",
+    "gabisa": "tidak bisa",
+    "gbs": "tidak bisa",
+    "gada": "tidak ada",
+    "gaada": "tidak ada",
+    "bbrp": "beberapa",
+    "sblm": "sebelum",
+    "stlh": "setelah",
+    "sgt": "sangat",
+    "dlm": "dalam",
+    "lwt": "lewat",
+    "lewatin": "lewat",
+    "kndrn": "kendaraan",
+    "pdhl": "padahal",
+    "ato": "atau",
+    "atw": "atau",
+    "mrk": "mereka",
+    "kmi": "kami",
+    "dmn": "dimana",
+    "kmn": "kemana",
+    "hrs": "harus",
+    "bkn": "bukan",
+    "lalin": "lalu lintas",
+    "phn": "pohon",
+    "sampa2": "sampah",
+    "kbakar": "terbakar",
+    "kebakar2": "terbakar",
 }
 
 # English words of the topics, read as their Indonesian counterparts (most training data is Indonesian)
@@ -423,10 +470,34 @@ ENGLISH: dict[str, str] = {
     "loud": "berisik",
     "exhaust": "knalpot",
     "pollution": "polusi",
+    "underwater": "banjir",
+    "rain": "hujan",
+    "raining": "hujan",
+    "rained": "hujan",
+    "water": "air",
+    "roof": "atap",
+    "roofs": "atap",
+    "wind": "angin",
+    "winds": "angin",
+    "quake": "gempa",
+    "tremor": "gempa",
+    "mugged": "dirampok",
+    "stabbed": "ditusuk",
+    "accident": "kecelakaan",
+    "sinkhole": "ambles",
+    "footbridge": "jpo",
+    "overpass": "jpo",
+    "building": "bangunan",
+    "construction": "pembangunan",
+    "blaze": "kebakaran",
+    "burned": "terbakar",
 }
 
 _URL = re.compile(r"(https?://|www\.)\S+", re.IGNORECASE)
 _MENTION = re.compile(r"[@#](?=\w)")
+_HASHTAG = re.compile(r"#(\w+)")
+# "RT @account:" marks a retweet; alone, "rt" would read as the neighbourhood unit (RT 05)
+_RETWEET = re.compile(r"\bRT\s*(?=@\w)")
 _REPEAT3 = re.compile(r"([a-z])\1{2,}")
 _TOKEN = re.compile(r"[a-z]+|\d+")
 _NUM_UNIT = re.compile(r"(\d+)(cm|m|meter|km|jam|menit|hari)\b")
@@ -435,6 +506,21 @@ _NUM_UNIT = re.compile(r"(\d+)(cm|m|meter|km|jam|menit|hari)\b")
 def word_set(text: str) -> frozenset[str]:
     """A set of words written as one whitespace-separated block."""
     return frozenset(text.split())
+
+
+# words a hashtag is split into when it starts with them: "#banjirjakarta" -> "banjir jakarta"
+HASHTAG_WORDS: tuple[str, ...] = tuple(
+    sorted(
+        word_set(
+            """
+            banjir jakarta info lalin macet sampah kebakaran gempa longsor pohon tumbang jalan rusak
+            parkir liar pkl begal kriminal lapor aduan warga dki genangan rob hujan darurat siaga
+            waspada pengemis gepeng damkar api polusi jaktim jaksel jakbar jakut jakpus
+            """
+        ),
+        key=lambda word: (-len(word), word),
+    )
+)
 
 
 def strip_accents(text: str) -> str:
@@ -465,8 +551,25 @@ def normalize_token(token: str) -> str:
     return token
 
 
+def split_hashtag(tag: str) -> str:
+    """A hashtag's body cut before each known leading word: "BanjirJakarta" -> "banjir jakarta"."""
+    rest = tag.lower()
+    parts: list[str] = []
+    while rest:
+        word = next((w for w in HASHTAG_WORDS if rest.startswith(w)), None)
+        if word is None:
+            break
+        parts.append(word)
+        rest = rest[len(word) :]
+    if rest:
+        parts.append(rest)
+    return " ".join(parts)
+
+
 def normalize(text: str) -> str:
     """The canonical form of a chat message, for the classifier's features."""
+    text = _RETWEET.sub(" ", text)
+    text = _HASHTAG.sub(lambda m: " " + split_hashtag(m.group(1)) + " ", text)
     text = _MENTION.sub("", text)
     out: list[str] = []
     for tok in tokens(text):

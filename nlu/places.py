@@ -32,6 +32,9 @@ ALIASES: dict[str, list[str]] = {
     "stasiun senen": ["kelurahan:Senen@Senen"],
     "pasar tanah abang": ["kelurahan:Kampung Bali@Tanah Abang"],
     "kampung pulo": ["kelurahan:Kampung Melayu@Jatinegara"],
+    "kampung apung": ["kelurahan:Kapuk@Cengkareng"],
+    "teluk gong": ["kelurahan:Pejagalan@Penjaringan"],
+    "green garden": ["kelurahan:Kedoya Utara@Kebon Jeruk"],
     "kalibata city": ["kelurahan:Rawajati@Pancoran"],
     "muara angke": ["kelurahan:Pluit@Penjaringan"],
     "muara karang": ["kelurahan:Pluit@Penjaringan"],
@@ -81,6 +84,26 @@ ALIASES: dict[str, list[str]] = {
     "jakut": ["kota:Jakarta Utara"],
     "jakpus": ["kota:Jakarta Pusat"],
     "jakarta sel": ["kota:Jakarta Selatan"],
+}
+
+# short forms of name parts, as written before the rest of a name ("Kp. Melayu", "Pd. Labu", "Tj. Barat")
+ABBREVIATIONS: dict[str, str] = {
+    "kp": "kampung",
+    "kpg": "kampung",
+    "kamp": "kampung",
+    "pd": "pondok",
+    "pdk": "pondok",
+    "kb": "kebon",
+    "keb": "kebon",
+    "tj": "tanjung",
+    "tg": "tanjung",
+    "tjg": "tanjung",
+    "klp": "kelapa",
+    "ps": "pasar",
+    "psr": "pasar",
+    "kby": "kebayoran",
+    "kebay": "kebayoran",
+    "cemp": "cempaka",
 }
 
 # one-word official names that are also ordinary words: matched only after "kel."/"kelurahan"

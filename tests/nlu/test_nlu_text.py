@@ -36,6 +36,12 @@ def test_normalize_keeps_hashtag_words_and_reads_english_topics() -> None:
     assert normalize("Flooded street") == "banjir jalan"
 
 
+def test_normalize_splits_hashtags_and_drops_the_retweet_mark() -> None:
+    assert normalize("#BanjirJakarta #infolalin") == "banjir jakarta info lalu lintas"
+    assert normalize("RT @TMCPoldaMetro: macet di RT 05").split()[:3] == ["tmcpoldametro", "macet", "di"]
+    assert normalize("ujan deres, rmh kerendem") == "hujan deras rumah terendam"
+
+
 def entity_values(text: str) -> dict[str, str]:
     found = extract(text)
     for ent in found:
@@ -161,6 +167,39 @@ def test_common_words_and_other_cities_are_not_places(gaz: Gazetteer) -> None:
 def test_kelurahan_inside_named_kecamatan_wins(gaz: Gazetteer) -> None:
     place = gaz.resolve("kelurahan menteng dalam kec tebet")
     assert place is not None and (place.name, place.kecamatan) == ("Menteng Dalam", "Tebet")
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [("banjir di Kel. Kp. Melayu RT 05/RW 03", "Kampung Melayu"), ("Pd. Labu tergenang", "Pondok Labu"),
+     ("sampah di Kb. Kacang", "Kebon Kacang"), ("Kp Pulo kerendem", "Kampung Melayu"),
+     ("klp gading barat banjir", "Kelapa Gading Barat")],
+)  # fmt: skip
+def test_short_forms_of_name_parts(gaz: Gazetteer, text: str, name: str) -> None:
+    assert gaz.resolve(text).name == name  # type: ignore[union-attr]
+
+
+def test_short_form_alone_and_slang_pd_are_not_places(gaz: Gazetteer) -> None:
+    assert gaz.resolve("naik TJ aja") is None
+    assert gaz.resolve("mobil pd mogok") is None
+
+
+def test_kel_mention_beats_street_and_river_names(gaz: Gazetteer) -> None:
+    river = gaz.resolve("Kali Sunter meluap ke Kel. Cipinang Muara")
+    street = gaz.resolve("Banjir di Jl. Cipinang Jaya, Kelurahan Cipinang Besar Selatan")
+    bare = gaz.resolve("kali sunter meluap, cipinang melayu kerendem")
+    same_kec = gaz.resolve("Jln. Tanjung Duren Raya, Kel. Tanjung Duren Selatan")
+    assert river is not None and river.name == "Cipinang Muara"
+    assert street is not None and street.name == "Cipinang Besar Selatan"
+    assert bare is not None and bare.name == "Cipinang Melayu"
+    assert same_kec is not None and same_kec.name == "Tanjung Duren Selatan"
+    assert gaz.resolve("jalan rusak di Jl. Raya Cakung Cilincing").name == "Cakung"  # type: ignore[union-attr]
+
+
+def test_kel_before_a_name_that_is_also_a_kecamatan_alias(gaz: Gazetteer) -> None:
+    kel = gaz.resolve("sampah menumpuk di kel. tanjung priok")
+    assert kel is not None and (kel.name, kel.level) == ("Tanjung Priuk", "kelurahan")
+    assert gaz.resolve("tanjung priok macet").level == "kecamatan"  # type: ignore[union-attr]
 
 
 def test_lookup_ranks_candidates_for_a_geocoder(gaz: Gazetteer) -> None:
