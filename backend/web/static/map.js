@@ -15,15 +15,7 @@
     return a;
   }
 
-  // The middle 90% of the areas: far islands (Kepulauan Seribu) do not shrink the city to a dot.
-  function coreBounds(layer) {
-    var lats = [], lons = [];
-    layer.getLayers().forEach(function (l) { var c = l.getBounds().getCenter(); lats.push(c.lat); lons.push(c.lng); });
-    lats.sort(function (a, b) { return a - b; });
-    lons.sort(function (a, b) { return a - b; });
-    var lo = Math.floor(lats.length * 0.05), hi = Math.max(lo, Math.ceil(lats.length * 0.95) - 1);
-    return L.latLngBounds([lats[lo], lons[lo]], [lats[hi], lons[hi]]).pad(0.08);
-  }
+  var coreBounds = window.aduanCoreBounds;  // bounds.js
 
   Promise.all([
     fetch(el.dataset.boundaries).then(function (r) { return r.json(); }),
