@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from playwright.sync_api import Browser, sync_playwright
 from sqlalchemy.orm import Session
 
 from backend.bootstrap import prepare_database
@@ -15,6 +16,7 @@ from backend.config import Settings, get_settings
 from backend.db import Database
 from backend.main import create_app
 from backend.wiring import install_report_hooks
+from tests.browser import ARGS, CHROMIUM
 from tests.dbs import ConnectionDatabase, temporary_database
 
 DB_KINDS = ["sqlite", "postgresql"]
@@ -119,6 +121,17 @@ def cli_env(
     get_settings.cache_clear()
     yield fresh_database_url
     get_settings.cache_clear()
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    """One headless Chromium for the run (Debian's package, which `make test` installs)."""
+    if not CHROMIUM.exists():
+        pytest.fail("browser tests need Debian's chromium: apt-get install -y chromium chromium-driver")
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        yield launched
+        launched.close()
 
 
 # The fake Telegram Bot API and Twilio servers (real HTTP on 127.0.0.1).

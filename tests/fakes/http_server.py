@@ -1,4 +1,5 @@
-"""Run an ASGI app on 127.0.0.1 in a background thread: real HTTP for the fake platform servers."""
+"""Run an ASGI app on 127.0.0.1 in a background thread: real HTTP for the fake platform servers
+and for the app itself in the browser tests."""
 
 from __future__ import annotations
 
@@ -19,8 +20,12 @@ class BackgroundServer:
     can await a client call that the server answers.
     """
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, *, lifespan: bool = False, start_timeout: float = 10) -> None:
+        # lifespan: run the app's start-up (Aduan's app builds its dialog engine there, and a first
+        # start may train the NLU model, hence a longer start_timeout).
         self._app = app
+        self._lifespan = "on" if lifespan else "off"
+        self._start_timeout = start_timeout
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
         self.port: int = 0
@@ -34,16 +39,16 @@ class BackgroundServer:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind(("127.0.0.1", 0))
         self.port = sock.getsockname()[1]
-        config = uvicorn.Config(self._app, log_level="warning", lifespan="off", access_log=False)
+        config = uvicorn.Config(self._app, log_level="warning", lifespan=self._lifespan, access_log=False)
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(
             target=self._server.run, kwargs={"sockets": [sock]}, name=f"fake-http-{self.port}", daemon=True
         )
         self._thread.start()
-        deadline = time.monotonic() + 10
+        deadline = time.monotonic() + self._start_timeout
         while not self._server.started:
             if time.monotonic() > deadline or not self._thread.is_alive():
-                raise RuntimeError("fake HTTP server did not start")
+                raise RuntimeError("the HTTP server did not start")
             time.sleep(0.01)
 
     def stop(self) -> None:

@@ -46,7 +46,8 @@ def live_site(db_kind: str, tmp_path_factory: pytest.TempPathFactory) -> Iterato
         )
         prepare_database(settings)
         db = Database(url)
-        server = BackgroundServer(create_app(settings, db=db, prepare=False))
+        app = create_app(settings, db=db, prepare=False)
+        server = BackgroundServer(app, lifespan=True, start_timeout=120)
         server.start()
         settings.base_url = server.url
         try:

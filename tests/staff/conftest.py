@@ -3,21 +3,18 @@ real HTTP on 127.0.0.1, with its own migrated database."""
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-import uvicorn
 
 from backend.bootstrap import prepare_database
 from backend.config import Settings
 from backend.db import Database
 from backend.main import create_app
 from tests.dbs import temporary_database
+from tests.fakes.http_server import BackgroundServer
 
 
 @dataclass
@@ -43,22 +40,14 @@ def live_app(
         )
         prepare_database(settings)
         db = Database(url)
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-        settings.base_url = f"http://127.0.0.1:{port}"
-        app = create_app(settings, db=db, prepare=False)
-        server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on", access_log=False))
-        thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-        thread.start()
-        deadline = time.monotonic() + 120  # the first start trains the NLU model
-        while not server.started:
-            assert thread.is_alive() and time.monotonic() < deadline, "the app did not start"
-            time.sleep(0.05)
+        # The first start trains the NLU model: a long start-up timeout.
+        server = BackgroundServer(
+            create_app(settings, db=db, prepare=False), lifespan=True, start_timeout=120
+        )
+        server.start()
+        settings.base_url = server.url
         try:
-            yield LiveApp(url=settings.base_url, settings=settings, db=db)
+            yield LiveApp(url=server.url, settings=settings, db=db)
         finally:
-            server.should_exit = True
-            thread.join(timeout=15)
+            server.stop()
             db.dispose()

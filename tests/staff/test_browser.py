@@ -6,14 +6,12 @@ live, takes over, talks, hands back; a second agent is refused. Screenshots go t
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, expect
 from sqlalchemy import select
 
 from backend.areas.models import Area
@@ -22,14 +20,12 @@ from backend.conversations.service import conversation_for, request_human
 from backend.db import utcnow
 from backend.reports.service import Actor, change_status
 from backend.staff.models import AuditLog
+from tests.browser import OUTPUT
 from tests.dialog.live import wait_for
 from tests.public.helpers import make_report
 from tests.staff.conftest import LiveApp
 from tests.staff.helpers import PASSWORD, Accounts, make_accounts
 
-CHROMIUM = Path("/usr/bin/chromium")
-OUTPUT = Path(__file__).resolve().parents[2] / "test-output"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 # The beeps of the queue page, counted: every oscillator the page starts.
 COUNT_BEEPS = """
 window.__beeps = 0;
@@ -41,16 +37,6 @@ window.AudioContext = function () {
   return ctx;
 };
 """
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    if not CHROMIUM.exists():
-        pytest.fail("browser tests need Debian's chromium: apt-get install -y chromium chromium-driver")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture(scope="module")
