@@ -7,34 +7,20 @@ Screenshots go to test-output/ for a person to look at.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator
-from pathlib import Path
 
+import httpx
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 from sqlalchemy import select
 
 from backend.areas.models import Area
 from backend.reports.categories import category_codes
 from backend.reports.photos import store_photo
 from backend.reports.service import change_status
+from tests.browser import OUTPUT
 from tests.images import jpeg
 from tests.public.conftest import LiveSite
 from tests.public.helpers import CIPETE_UTARA, make_report, official
-
-CHROMIUM = Path("/usr/bin/chromium")
-OUTPUT = Path(__file__).resolve().parents[2] / "test-output"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    if not CHROMIUM.exists():
-        pytest.fail("browser tests need Debian's chromium: apt-get install -y chromium chromium-driver")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture(scope="module")
@@ -178,3 +164,42 @@ def test_statistics_page_renders_its_chart(
     assert page.locator("svg.chart rect.received").count() >= 1
     page.screenshot(path=str(OUTPUT / "statistik-phone.png"), full_page=True)
     page.close()
+
+
+def test_the_chat_page_makes_a_whole_report_on_a_phone(browser: Browser, live_site: LiveSite) -> None:
+    """/chat in a phone-sized Chromium: words, the browser's geolocation, a photo upload and "Kirim"."""
+    OUTPUT.mkdir(exist_ok=True)
+    context = browser.new_context(
+        viewport={"width": 390, "height": 844},
+        is_mobile=True,
+        geolocation={"latitude": -6.3330, "longitude": 106.8330},  # Jagakarsa
+        permissions=["geolocation"],
+        locale="id-ID",
+    )
+    page = context.new_page()
+    try:
+        page.goto(f"{live_site.url}/chat")
+        log = page.locator("#log")
+        expect(log.locator(".msg.bot").first).to_be_visible(timeout=10_000)  # the greeting
+        page.fill("#text", "sampah numpuk di pinggir jalan udah seminggu, bau banget")
+        page.click("#send")
+        expect(log.locator(".msg.bot").last).to_contain_text("Di mana lokasinya", timeout=10_000)
+        page.click("#loc")
+        expect(log.locator(".msg.bot").last).to_contain_text("Kirim foto", timeout=10_000)
+        page.set_input_files(
+            "#photo", files=[{"name": "sampah.jpg", "mimeType": "image/jpeg", "buffer": jpeg()}]
+        )
+        send = page.locator('button[data-value="confirm:send"]')
+        expect(send).to_be_visible(timeout=10_000)  # the summary, with Kirim / Ubah / Batal
+        expect(log.locator(".msg.bot").last).to_contain_text("Jagakarsa")
+        send.click()
+        expect(log.locator(".msg.bot").last).to_contain_text("Nomor tiket", timeout=10_000)
+        fits = page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+        assert fits, "the chat is readable on a phone without scrolling sideways"
+        page.screenshot(path=str(OUTPUT / "chat-phone.png"), full_page=True)
+        ticket = log.locator(".msg.bot").last.inner_text().split("Nomor tiket: ")[1].split()[0]
+    finally:
+        context.close()
+    report = httpx.get(f"{live_site.url}/api/reports/{ticket}", timeout=10).json()
+    assert report["category"] == "sampah" and report["kelurahan"] == "Jagakarsa"
+    assert len(report["photo_urls"]) == 1
