@@ -14,7 +14,7 @@ from typing import Any
 from anyio import to_thread
 
 from backend.conversations.models import Conversation
-from backend.conversations.service import conversation_for, record_inbound, send_to_chat
+from backend.conversations.service import SentMessage, conversation_for, record_inbound, send_to_chat
 from bots.dialog.engine import DialogEngine
 from bots.dialog.turn import Reply
 from bots.messages import IncomingMessage
@@ -94,7 +94,7 @@ class InboundPipeline:
             )
 
     @staticmethod
-    def _send(session: Any, conversation: Conversation, reply: Reply) -> Any:
+    def _send(session: Any, conversation: Conversation, reply: Reply) -> SentMessage:
         return send_to_chat(
             session,
             channel=conversation.channel,

@@ -37,7 +37,8 @@ _NEW_INBOUND = {
     for name, insert in _INSERTS.items()
 }
 
-_NEW_TRANSCRIPT_ENTRY = TranscriptEntry.__table__.insert()
+# A line of the transcript is never changed: a plain INSERT, cheaper than the ORM's unit of work.
+_NEW_TRANSCRIPT_LINE = TranscriptEntry.__table__.insert().returning(TranscriptEntry.__table__.c.id)
 
 
 def conversation_for(
@@ -95,7 +96,7 @@ def record_inbound(
     if inserted is None:
         return False
     session.execute(
-        _NEW_TRANSCRIPT_ENTRY,
+        _NEW_TRANSCRIPT_LINE,
         {
             "conversation_id": conversation.id,
             "direction": "in",
@@ -127,9 +128,6 @@ class SentMessage:
     image_url: str | None
 
 
-_NEW_TRANSCRIPT_LINE = _NEW_TRANSCRIPT_ENTRY.returning(TranscriptEntry.__table__.c.id)
-
-
 def send_to_chat(
     session: Session,
     *,
@@ -151,7 +149,6 @@ def send_to_chat(
     """
     conversation = conversation or conversation_for(session, channel=channel, chat_id=chat_id)
     buttons = list(buttons or [])
-    # A plain INSERT (a line of the transcript is never changed): cheaper than the ORM's unit of work.
     line_id = session.execute(
         _NEW_TRANSCRIPT_LINE,
         {
