@@ -123,9 +123,12 @@ def cli_env(
     get_settings.cache_clear()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    """One headless Chromium for the run (Debian's package, which `make test` installs)."""
+    """Headless Chromium (Debian's package, which `make test` installs), one per browser-test module.
+
+    Not one per run: Playwright's sync API holds an event loop open on this thread while it lives, and
+    the other tests (TestClient, pytest-asyncio) need to run their own."""
     if not CHROMIUM.exists():
         pytest.fail("browser tests need Debian's chromium: apt-get install -y chromium chromium-driver")
     with sync_playwright() as playwright:
